@@ -1,0 +1,172 @@
+"""HTTP routes for accounts and sessions (API contract §2)."""
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from app.accounts import service
+from app.accounts.deps import CurrentCaller
+from app.accounts.schemas import (
+    AccountOut,
+    AccountPatch,
+    ExportOut,
+    LoginIn,
+    PasswordChangeIn,
+    PasswordConfirmIn,
+    RecoverIn,
+    RecoverOut,
+    RecoveryCodesOut,
+    RegisterIn,
+    RegisterOut,
+    SessionOut,
+    TokenOut,
+)
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.pagination import Page, PageQuery
+from app.core.runtime import RuntimeDep, client_address
+
+auth_router = APIRouter(prefix="/v1/auth", tags=["accounts"])
+me_router = APIRouter(prefix="/v1/me", tags=["accounts"])
+
+AUTHED = problem_responses(401, 422)
+
+
+@auth_router.post(
+    "/register",
+    status_code=201,
+    response_model=RegisterOut,
+    responses=problem_responses(409, 422, 429),
+    summary="Create a pseudonymous account",
+)
+def register(
+    body: RegisterIn, request: Request, runtime: RuntimeDep, session: SessionDep
+) -> RegisterOut:
+    """No email, phone, name or birth date: a handle and a password. The ten recovery codes in
+    the response are shown only once; they are the only way back in without the password."""
+    return service.register(runtime, session, body, client_address(request))
+
+
+@auth_router.post(
+    "/login",
+    response_model=TokenOut,
+    responses=problem_responses(401, 422, 429),
+    summary="Log in",
+)
+def login(body: LoginIn, request: Request, runtime: RuntimeDep, session: SessionDep) -> TokenOut:
+    return service.login(runtime, session, body, client_address(request))
+
+
+@auth_router.post(
+    "/logout", status_code=204, responses=problem_responses(401), summary="Revoke this token"
+)
+def logout(caller: CurrentCaller, session: SessionDep) -> Response:
+    service.logout(session, caller)
+    return Response(status_code=204)
+
+
+@auth_router.post(
+    "/logout-all",
+    status_code=204,
+    responses=problem_responses(401),
+    summary="Revoke every token of the account",
+)
+def logout_all(caller: CurrentCaller, session: SessionDep) -> Response:
+    service.logout_all(session, caller)
+    return Response(status_code=204)
+
+
+@auth_router.get(
+    "/sessions", response_model=Page[SessionOut], responses=AUTHED, summary="List my sessions"
+)
+def list_sessions(caller: CurrentCaller, session: SessionDep, page: PageQuery) -> Page[SessionOut]:
+    limit, cursor = page
+    return service.list_sessions(session, caller, limit, cursor)
+
+
+@auth_router.delete(
+    "/sessions/{session_id}",
+    status_code=204,
+    responses=problem_responses(401, 404, 422),
+    summary="Revoke one of my sessions",
+)
+def revoke_session(session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> Response:
+    service.revoke_session(session, caller, session_id)
+    return Response(status_code=204)
+
+
+@auth_router.post(
+    "/recover",
+    response_model=RecoverOut,
+    responses=problem_responses(401, 422, 429),
+    summary="Set a new password with a recovery code",
+)
+def recover(
+    body: RecoverIn, request: Request, runtime: RuntimeDep, session: SessionDep
+) -> RecoverOut:
+    """Each code works once. Every other session of the account is signed out."""
+    return service.recover(runtime, session, body, client_address(request))
+
+
+@me_router.get("", response_model=AccountOut, responses=AUTHED, summary="My account")
+def get_me(caller: CurrentCaller) -> AccountOut:
+    return service.account_out(caller.account)
+
+
+@me_router.patch(
+    "",
+    response_model=AccountOut,
+    responses=problem_responses(401, 409, 422),
+    summary="Change my handle or time zone",
+)
+def patch_me(patch: AccountPatch, caller: CurrentCaller, session: SessionDep) -> AccountOut:
+    return service.update_me(session, caller, patch)
+
+
+@me_router.post(
+    "/password",
+    status_code=204,
+    responses=problem_responses(401, 403, 422, 429),
+    summary="Change my password",
+)
+def change_password(
+    body: PasswordChangeIn, caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep
+) -> Response:
+    """Every other session is signed out; this one stays."""
+    service.change_password(runtime, session, caller, body)
+    return Response(status_code=204)
+
+
+@me_router.post(
+    "/recovery-codes",
+    response_model=RecoveryCodesOut,
+    responses=problem_responses(401, 403, 422, 429),
+    summary="Replace my recovery codes",
+)
+def regenerate_recovery_codes(
+    body: PasswordConfirmIn, caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep
+) -> RecoveryCodesOut:
+    """The old codes stop working at once."""
+    codes = service.regenerate_recovery_codes(runtime, session, caller, body.password)
+    return RecoveryCodesOut(recovery_codes=codes)
+
+
+@me_router.get(
+    "/export", response_model=ExportOut, responses=AUTHED, summary="Everything stored about me"
+)
+def export(caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep) -> ExportOut:
+    return service.export_account(runtime, session, caller)
+
+
+@me_router.post(
+    "/delete",
+    status_code=204,
+    responses=problem_responses(401, 403, 422, 429),
+    summary="Delete my account and all its data",
+)
+def delete_me(
+    body: PasswordConfirmIn, caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep
+) -> Response:
+    """Immediate and final: the account and everything it owns are removed in one transaction."""
+    service.delete_account(runtime, session, caller, body.password)
+    return Response(status_code=204)

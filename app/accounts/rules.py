@@ -1,0 +1,111 @@
+"""What makes a handle, a password and a time zone acceptable. Pure functions, no I/O."""
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from functools import lru_cache
+
+from zxcvbn import zxcvbn
+
+HANDLE_MIN, HANDLE_MAX = 3, 30
+PASSWORD_MIN, PASSWORD_MAX = 15, 256
+# zxcvbn slows down sharply with length; the first 100 characters say enough about guessability.
+STRENGTH_SAMPLE = 100
+MIN_STRENGTH_SCORE = 3  # zxcvbn: about 10^8 guesses or more
+
+HANDLE_CHARACTERS = re.compile(r"^[A-Za-z0-9_.-]+$")
+EMAIL_LIKE = re.compile(
+    r"@|(gmail|googlemail|yahoo|hotmail|outlook|icloud|proton(mail)?|aol|gmx)\.|"
+    r"\.(com|net|org|edu|gov|mail)$",
+    re.IGNORECASE,
+)
+PHONE_SEPARATORS = re.compile(r"[-._ ()+]")
+PHONE_DIGITS = re.compile(r"\d{7,}")
+
+
+def handle_key(handle: str) -> str:
+    """Handles are unique regardless of case."""
+    return handle.casefold()
+
+
+def handle_problem(handle: str) -> str | None:
+    """Why a handle cannot be used, or None. Handles are pseudonyms, never contact details."""
+    if EMAIL_LIKE.search(handle):
+        return (
+            "This looks like an email address. Choose a pseudonym instead: "
+            "Waymark never needs to know who you are."
+        )
+    if PHONE_DIGITS.search(PHONE_SEPARATORS.sub("", handle)):
+        return (
+            "This looks like a phone number. Choose a pseudonym instead: "
+            "Waymark never needs to know who you are."
+        )
+    if not HANDLE_MIN <= len(handle) <= HANDLE_MAX:
+        return f"A handle has {HANDLE_MIN} to {HANDLE_MAX} characters."
+    if not HANDLE_CHARACTERS.match(handle):
+        return "A handle uses only the letters A-Z and a-z, digits, and _ . -"
+    if not any(character.isalnum() for character in handle):
+        return "A handle needs at least one letter or digit."
+    return None
+
+
+@dataclass(frozen=True)
+class PasswordProblem:
+    kind: str
+    message: str
+
+
+def password_problems(password: str, handle: str) -> list[PasswordProblem]:
+    """Every reason a password is refused (NIST SP 800-63B rev 4: length, blocklist, context).
+
+    The password is judged exactly as sent: no trimming, truncation or case folding.
+    """
+    problems = []
+    if len(password) < PASSWORD_MIN:
+        problems.append(
+            PasswordProblem(
+                "password_too_short",
+                f"Use at least {PASSWORD_MIN} characters. Four ordinary words make a good one.",
+            )
+        )
+    if len(password) > PASSWORD_MAX:
+        problems.append(
+            PasswordProblem("password_too_long", f"Use at most {PASSWORD_MAX} characters.")
+        )
+    if handle and handle.casefold() in password.casefold():
+        problems.append(
+            PasswordProblem("password_contains_handle", "The password must not contain the handle.")
+        )
+    if password:
+        verdict = zxcvbn(
+            password[:STRENGTH_SAMPLE],
+            user_inputs=[handle] if handle else [],
+            max_length=STRENGTH_SAMPLE,
+        )
+        warning = str(verdict["feedback"]["warning"])
+        if "common" in warning.lower():
+            problems.append(
+                PasswordProblem(
+                    "password_common", "This password is on lists of commonly used passwords."
+                )
+            )
+        elif verdict["score"] < MIN_STRENGTH_SCORE and len(password) >= PASSWORD_MIN:
+            hint = f" ({warning.rstrip('.')})" if warning else ""
+            problems.append(
+                PasswordProblem(
+                    "password_guessable",
+                    f"This password is too easy to guess{hint}. Try four ordinary words.",
+                )
+            )
+    return problems
+
+
+@lru_cache(maxsize=1)
+def _known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone_problem(name: str) -> str | None:
+    if name in _known_timezones():
+        return None
+    return "Use an IANA time zone name such as Europe/Berlin, America/Chicago or UTC."

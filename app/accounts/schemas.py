@@ -1,0 +1,144 @@
+"""Request and response shapes for accounts. Requests are strict: unknown fields are refused."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from app.accounts.rules import PASSWORD_MAX, handle_problem, timezone_problem
+from app.core.schemas import StrictInput
+
+# Longer inputs are refused before any rule runs; PASSWORD_MAX still decides with a clear reason.
+PASSWORD_HARD_LIMIT = 1024
+
+
+def _check_handle(value: str) -> str:
+    problem = handle_problem(value)
+    if problem:
+        raise PydanticCustomError("handle", problem)
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    problem = timezone_problem(value)
+    if problem:
+        raise PydanticCustomError("timezone", problem)
+    return value
+
+
+Handle = Annotated[
+    str, Field(max_length=64, examples=["quiet-river"]), AfterValidator(_check_handle)
+]
+Timezone = Annotated[
+    str, Field(max_length=64, examples=["America/Chicago"]), AfterValidator(_check_timezone)
+]
+Password = Annotated[
+    str,
+    Field(
+        max_length=PASSWORD_HARD_LIMIT,
+        description=f"15 to {PASSWORD_MAX} characters, compared exactly as sent.",
+        examples=["lantern orchard pebble harbor"],
+    ),
+]
+# Logins accept any handle-sized string: a rule change must never lock an old account out.
+LoginHandle = Annotated[str, Field(min_length=1, max_length=64, examples=["quiet-river"])]
+
+
+class RegisterIn(StrictInput):
+    handle: Handle
+    password: Password
+    timezone: Timezone = "UTC"
+
+
+class LoginIn(StrictInput):
+    handle: LoginHandle
+    password: Annotated[str, Field(max_length=PASSWORD_HARD_LIMIT)]
+
+
+class RecoverIn(StrictInput):
+    handle: LoginHandle
+    recovery_code: Annotated[str, Field(min_length=1, max_length=64, examples=["7KQ2-M9XD-…"])]
+    new_password: Password
+
+
+class AccountPatch(StrictInput):
+    handle: Handle | None = None
+    timezone: Timezone | None = None
+
+
+class PasswordChangeIn(StrictInput):
+    current_password: Annotated[str, Field(max_length=PASSWORD_HARD_LIMIT)]
+    new_password: Password
+
+
+class PasswordConfirmIn(StrictInput):
+    password: Annotated[str, Field(max_length=PASSWORD_HARD_LIMIT)]
+
+
+class AccountOut(BaseModel):
+    id: uuid.UUID
+    handle: str
+    role: Literal["member", "facilitator", "admin"]
+    timezone: str
+    created_at: datetime
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "6f1c2a9e-8d4b-4e57-9a53-0c8a7b1e2f10",
+                    "handle": "quiet-river",
+                    "role": "member",
+                    "timezone": "America/Chicago",
+                    "created_at": "2026-11-23T14:05:00Z",
+                }
+            ]
+        },
+    )
+
+
+class TokenOut(BaseModel):
+    access_token: str = Field(examples=["q3vX…43 URL-safe characters…"])
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name, not a secret
+    expires_at: datetime
+
+
+class RegisterOut(BaseModel):
+    account: AccountOut
+    token: TokenOut
+    recovery_codes: list[str] = Field(
+        description=(
+            "Ten single-use codes, shown only now. The only way back in without the password."
+        )
+    )
+
+
+class RecoverOut(BaseModel):
+    token: TokenOut
+    recovery_codes_left: int
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str]
+
+
+class SessionOut(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime = Field(description="Accurate to the hour.")
+    current: bool
+
+
+class ExportOut(BaseModel):
+    """Everything stored about the member. Each domain adds its own part."""
+
+    model_config = ConfigDict(extra="allow")
+
+    exported_at: datetime
+    account: AccountOut
+    parts: dict[str, Any] = Field(
+        description="One entry per domain: sessions, recovery codes, and later check-ins, groups…"
+    )

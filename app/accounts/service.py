@@ -1,0 +1,445 @@
+"""Accounts: registration, login, sessions, recovery, password changes, export and deletion.
+
+Password hashing is slow on purpose, so no write transaction is held while it runs: each flow
+reads, lets go of the database, hashes or verifies, then writes in one short transaction.
+"""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, func, or_, select
+
+from app.accounts import rules
+from app.accounts.deps import Caller, session_expiry
+from app.accounts.schemas import (
+    AccountOut,
+    AccountPatch,
+    ExportOut,
+    LoginIn,
+    PasswordChangeIn,
+    RecoverIn,
+    RecoverOut,
+    RegisterIn,
+    RegisterOut,
+    SessionOut,
+    TokenOut,
+)
+from app.core.errors import AppError, not_found
+from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.ratelimit import (
+    LOGIN_PER_ADDRESS,
+    LOGIN_PER_HANDLE,
+    PASSWORD_PER_ACCOUNT,
+    RECOVER_PER_ADDRESS,
+    RECOVER_PER_HANDLE,
+    REGISTER_PER_ADDRESS,
+    Subject,
+)
+from app.core.runtime import AccountPart, Runtime
+from app.core.security import new_token, token_digest
+from app.models import Account, AuthSession, RecoveryCode
+
+RECOVERY_CODE_COUNT = 10
+# Crockford base32: no I, L, O or U, so codes survive being read aloud or copied by hand.
+RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECOVERY_GROUPS, RECOVERY_GROUP_LENGTH = 5, 4  # 20 characters, 100 bits
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def _bad_credentials() -> AppError:
+    return AppError(
+        401,
+        "invalid-credentials",
+        "The handle or password is not right.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _bad_recovery() -> AppError:
+    return AppError(
+        401,
+        "invalid-recovery-code",
+        "The handle or recovery code is not right.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _wrong_password() -> AppError:
+    return AppError(403, "wrong-password", "The password is not right. Nothing was changed.")
+
+
+def _handle_taken() -> AppError:
+    return AppError(409, "handle-taken", "This handle is taken. Choose another pseudonym.")
+
+
+def check_new_password(password: str, handle: str, field: str) -> None:
+    problems = rules.password_problems(password, handle)
+    if problems:
+        raise AppError(
+            422,
+            "weak-password",
+            " ".join(problem.message for problem in problems),
+            errors=[
+                {"loc": ["body", field], "msg": problem.message, "type": problem.kind}
+                for problem in problems
+            ],
+        )
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def account_out(account: Account) -> AccountOut:
+    return AccountOut.model_validate(account)
+
+
+def find_account(session: Session, handle: str) -> Account | None:
+    return session.exec(
+        select(Account).where(Account.handle_key == rules.handle_key(handle))
+    ).first()
+
+
+def _normalize_code(code: str) -> str:
+    cleaned = code.upper().replace("-", "").replace(" ", "")
+    return cleaned.translate(str.maketrans("OIL", "011"))
+
+
+def _code_digest(code: str) -> str:
+    # Codes carry 100 random bits, so a plain hash cannot be reversed by guessing.
+    return hashlib.sha256(_normalize_code(code).encode("ascii", "replace")).hexdigest()
+
+
+def _new_recovery_codes(session: Session, account_id: uuid.UUID) -> list[str]:
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = "".join(
+            secrets.choice(RECOVERY_ALPHABET)
+            for _ in range(RECOVERY_GROUPS * RECOVERY_GROUP_LENGTH)
+        )
+        code = "-".join(
+            raw[i : i + RECOVERY_GROUP_LENGTH] for i in range(0, len(raw), RECOVERY_GROUP_LENGTH)
+        )
+        session.add(RecoveryCode(account_id=account_id, code_hash=_code_digest(code)))
+        codes.append(code)
+    return codes
+
+
+def _recovery_codes_left(session: Session, account_id: uuid.UUID) -> int:
+    return session.exec(
+        select(func.count()).select_from(RecoveryCode).where(RecoveryCode.account_id == account_id)
+    ).one()
+
+
+def _start_session(runtime: Runtime, session: Session, account_id: uuid.UUID) -> TokenOut:
+    now = runtime.clock()
+    token = new_token()
+    auth = AuthSession(
+        account_id=account_id, token_hash=token_digest(token), created_at=now, last_used_at=now
+    )
+    session.add(auth)
+    return TokenOut(access_token=token, expires_at=session_expiry(auth, runtime.settings))
+
+
+def _end_sessions(session: Session, account_id: uuid.UUID, keep: uuid.UUID | None = None) -> None:
+    statement = delete(AuthSession).where(col(AuthSession.account_id) == account_id)
+    if keep is not None:
+        statement = statement.where(col(AuthSession.id) != keep)
+    session.exec(statement)
+
+
+def _confirm_password(runtime: Runtime, session: Session, account: Account, password: str) -> None:
+    """Check a signed-in member's password before a sensitive change (throttled, 403 if wrong)."""
+    now = runtime.clock()
+    subjects = [Subject(PASSWORD_PER_ACCOUNT, str(account.id))]
+    runtime.throttler.guard(session, subjects, now)
+    ok, new_hash = runtime.hasher.verify(password, account.password_hash)
+    if not ok:
+        runtime.throttler.count(session, subjects, now)
+        session.commit()
+        raise _wrong_password()
+    runtime.throttler.clear(session, subjects[0])
+    if new_hash:
+        account.password_hash = new_hash
+        session.add(account)
+
+
+def insert_account(
+    session: Session,
+    handle: str,
+    password_hash: str,
+    timezone: str,
+    now: datetime,
+    role: str = "member",
+) -> tuple[Account, list[str]]:
+    """Add an account and its recovery codes (flushed, not committed)."""
+    account = Account(
+        handle=handle,
+        handle_key=rules.handle_key(handle),
+        password_hash=password_hash,
+        role=role,
+        timezone=timezone,
+        created_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account, _new_recovery_codes(session, account.id)
+
+
+# --- registration and login -------------------------------------------------------------------
+
+
+def register(runtime: Runtime, session: Session, body: RegisterIn, address: str) -> RegisterOut:
+    check_new_password(body.password, body.handle, "password")
+    now = runtime.clock()
+    subjects = [Subject(REGISTER_PER_ADDRESS, address)]
+    runtime.throttler.guard(session, subjects, now)
+    taken = find_account(session, body.handle) is not None
+    session.commit()  # let go of the database while hashing
+    if taken:
+        raise _handle_taken()
+    password_hash = runtime.hasher.hash(body.password)
+
+    try:
+        account, codes = insert_account(session, body.handle, password_hash, body.timezone, now)
+        token = _start_session(runtime, session, account.id)
+        runtime.throttler.count(session, subjects, now)
+        session.commit()
+    except IntegrityError as exc:  # the same handle registered a moment ago
+        session.rollback()
+        raise _handle_taken() from exc
+    return RegisterOut(account=account_out(account), token=token, recovery_codes=codes)
+
+
+def login(runtime: Runtime, session: Session, body: LoginIn, address: str) -> TokenOut:
+    now = runtime.clock()
+    subjects = [
+        Subject(LOGIN_PER_HANDLE, rules.handle_key(body.handle)),
+        Subject(LOGIN_PER_ADDRESS, address),
+    ]
+    runtime.throttler.guard(session, subjects, now)
+    account = find_account(session, body.handle)
+    session.commit()  # let go of the database while verifying
+
+    if account is None:
+        runtime.hasher.dummy_verify(body.password)
+        ok, new_hash = False, None
+    else:
+        ok, new_hash = runtime.hasher.verify(body.password, account.password_hash)
+    if not ok or account is None:
+        runtime.throttler.count(session, subjects, now)
+        session.commit()
+        raise _bad_credentials()
+
+    if new_hash:  # stored with weaker parameters than today's: upgrade now that we can
+        account.password_hash = new_hash
+        session.add(account)
+    runtime.throttler.clear(session, subjects[0])
+    token = _start_session(runtime, session, account.id)
+    session.commit()
+    return token
+
+
+def recover(runtime: Runtime, session: Session, body: RecoverIn, address: str) -> RecoverOut:
+    check_new_password(body.new_password, body.handle, "new_password")
+    now = runtime.clock()
+    subjects = [
+        Subject(RECOVER_PER_HANDLE, rules.handle_key(body.handle)),
+        Subject(RECOVER_PER_ADDRESS, address),
+    ]
+    runtime.throttler.guard(session, subjects, now)
+    account = find_account(session, body.handle)
+    matched: uuid.UUID | None = None
+    if account is not None:
+        digest = _code_digest(body.recovery_code)
+        for code in session.exec(
+            select(RecoveryCode).where(RecoveryCode.account_id == account.id)
+        ).all():
+            if hmac.compare_digest(code.code_hash, digest):
+                matched = code.id
+    session.commit()
+    if account is None or matched is None:
+        runtime.throttler.count(session, subjects, now)
+        session.commit()
+        raise _bad_recovery()
+
+    password_hash = runtime.hasher.hash(body.new_password)
+    used = session.exec(delete(RecoveryCode).where(col(RecoveryCode.id) == matched))
+    if used.rowcount != 1:  # the same code used by a concurrent request: single use
+        session.rollback()
+        raise _bad_recovery()
+    account.password_hash = password_hash
+    session.add(account)
+    _end_sessions(session, account.id)
+    runtime.throttler.clear(session, subjects[0])
+    token = _start_session(runtime, session, account.id)
+    left = _recovery_codes_left(session, account.id)
+    session.commit()
+    return RecoverOut(token=token, recovery_codes_left=left)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def logout(session: Session, caller: Caller) -> None:
+    session.exec(delete(AuthSession).where(col(AuthSession.id) == caller.session_id))
+    session.commit()
+
+
+def logout_all(session: Session, caller: Caller) -> None:
+    _end_sessions(session, caller.account.id)
+    session.commit()
+
+
+def list_sessions(
+    session: Session, caller: Caller, limit: int, cursor: str | None
+) -> Page[SessionOut]:
+    statement = select(AuthSession).where(AuthSession.account_id == caller.account.id)
+    if cursor:
+        created_text, id_text = decode_cursor(cursor, 2)
+        try:
+            created_at, last_id = datetime.fromisoformat(created_text), uuid.UUID(id_text)
+        except (TypeError, ValueError) as exc:
+            raise AppError(422, "validation", "The cursor is not valid.") from exc
+        statement = statement.where(
+            or_(
+                col(AuthSession.created_at) < created_at,
+                (col(AuthSession.created_at) == created_at) & (col(AuthSession.id) < last_id),
+            )
+        )
+    rows = session.exec(
+        statement.order_by(col(AuthSession.created_at).desc(), col(AuthSession.id).desc()).limit(
+            limit + 1
+        )
+    ).all()
+    items = [
+        SessionOut(
+            id=row.id,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            current=row.id == caller.session_id,
+        )
+        for row in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+    return Page[SessionOut](items=items, next_cursor=next_cursor)
+
+
+def revoke_session(session: Session, caller: Caller, session_id: uuid.UUID) -> None:
+    # Ownership is part of the query: another member's session is simply not found.
+    result = session.exec(
+        delete(AuthSession).where(
+            col(AuthSession.id) == session_id, col(AuthSession.account_id) == caller.account.id
+        )
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise not_found("session")
+    session.commit()
+
+
+# --- the member's own account -----------------------------------------------------------------
+
+
+def update_me(session: Session, caller: Caller, patch: AccountPatch) -> AccountOut:
+    account = session.get(Account, caller.account.id)
+    if account is None:
+        raise not_found("account")
+    if patch.handle is not None and patch.handle != account.handle:
+        new_key = rules.handle_key(patch.handle)
+        owner = find_account(session, patch.handle)
+        if owner is not None and owner.id != account.id:
+            raise _handle_taken()
+        account.handle, account.handle_key = patch.handle, new_key
+    if patch.timezone is not None:
+        account.timezone = patch.timezone
+    try:
+        session.add(account)
+        session.commit()
+    except IntegrityError as exc:  # taken a moment ago by someone else
+        session.rollback()
+        raise _handle_taken() from exc
+    return account_out(account)
+
+
+def change_password(
+    runtime: Runtime, session: Session, caller: Caller, body: PasswordChangeIn
+) -> None:
+    account = caller.account
+    check_new_password(body.new_password, account.handle, "new_password")
+    _confirm_password(runtime, session, account, body.current_password)
+    session.commit()  # let go of the database while hashing
+    account.password_hash = runtime.hasher.hash(body.new_password)
+    session.add(account)
+    _end_sessions(session, account.id, keep=caller.session_id)
+    session.commit()
+
+
+def regenerate_recovery_codes(
+    runtime: Runtime, session: Session, caller: Caller, password: str
+) -> list[str]:
+    _confirm_password(runtime, session, caller.account, password)
+    session.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == caller.account.id))
+    codes = _new_recovery_codes(session, caller.account.id)
+    session.commit()
+    return codes
+
+
+def export_account(runtime: Runtime, session: Session, caller: Caller) -> ExportOut:
+    account = caller.account
+    parts = {part.name: part.export(session, account.id) for part in runtime.account_parts}
+    return ExportOut(exported_at=runtime.clock(), account=account_out(account), parts=parts)
+
+
+def delete_account(runtime: Runtime, session: Session, caller: Caller, password: str) -> None:
+    """Everything the member owns goes in one transaction, then SQLite's WAL is emptied."""
+    account = caller.account
+    _confirm_password(runtime, session, account, password)
+    for part in reversed(runtime.account_parts):
+        part.delete(session, account.id)
+    session.exec(delete(Account).where(col(Account.id) == account.id))
+    session.commit()
+    runtime.database.checkpoint()
+
+
+# --- this domain's share of export and delete -------------------------------------------------
+
+
+def _export_sessions(session: Session, account_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(AuthSession)
+        .where(AuthSession.account_id == account_id)
+        .order_by(col(AuthSession.created_at))
+    ).all()
+    return [
+        {"id": str(row.id), "created_at": row.created_at, "last_used_at": row.last_used_at}
+        for row in rows
+    ]
+
+
+def _delete_sessions(session: Session, account_id: uuid.UUID) -> None:
+    _end_sessions(session, account_id)
+
+
+def _export_recovery_codes(session: Session, account_id: uuid.UUID) -> dict[str, int]:
+    # The codes themselves are never stored, so only their number can be exported.
+    return {"remaining": _recovery_codes_left(session, account_id)}
+
+
+def _delete_recovery_codes(session: Session, account_id: uuid.UUID) -> None:
+    session.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == account_id))
+
+
+ACCOUNT_PARTS = [
+    AccountPart("sessions", _export_sessions, _delete_sessions),
+    AccountPart("recovery_codes", _export_recovery_codes, _delete_recovery_codes),
+]

@@ -1,0 +1,102 @@
+"""The `waymark` command: serve, migrate, seed, create-admin, new-key."""
+
+import argparse
+import getpass
+import os
+import sys
+
+from app.core.config import Settings, get_settings
+from app.core.crypto import MasterKeyError, load_master_key, new_key_text
+from app.core.db import create_database, new_session
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from app.core.logging import configure_logging
+
+    configure_logging(settings.log_level)
+    load_master_key(settings)  # fail here, with a clear message, rather than inside uvicorn
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
+        access_log=False,  # ours logs route templates; uvicorn's would log search terms
+        log_config=None,
+    )
+    return 0
+
+
+def migrate(settings: Settings) -> int:
+    from app.core.migrations import upgrade
+
+    upgrade(settings.effective_database_url)
+    print("database is at the latest revision")
+    return 0
+
+
+def seed(settings: Settings) -> int:
+    from app.seed.service import seed as seed_all
+
+    database = create_database(settings.effective_database_url)
+    try:
+        with new_session(database.writer) as session:
+            seed_all(session)
+    finally:
+        database.dispose()
+    print("reference data is in place")
+    return 0
+
+
+def create_admin(settings: Settings, handle: str) -> int:
+    from app.accounts.admin import create_admin_account
+
+    password = os.environ.get("WAYMARK_ADMIN_PASSWORD")
+    if password is None:
+        password = getpass.getpass("Password for the new admin: ")
+        if getpass.getpass("Same password again: ") != password:
+            print("The two passwords differ. Nothing was created.", file=sys.stderr)
+            return 1
+    result = create_admin_account(settings, handle, password)
+    if isinstance(result, str):
+        print(result, file=sys.stderr)
+        return 1
+    print(f"Admin account {handle!r} created. Recovery codes (shown once, keep them safe):")
+    for code in result:
+        print(f"  {code}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="waymark", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the API with uvicorn")
+    commands.add_parser("migrate", help="bring the database schema to the latest revision")
+    commands.add_parser("seed", help="add reference data (idempotent)")
+    admin = commands.add_parser("create-admin", help="create an admin account")
+    admin.add_argument("handle")
+    commands.add_parser("new-key", help="print a new random master key")
+    args = parser.parse_args(argv)
+
+    if args.command == "new-key":
+        print(new_key_text())
+        return 0
+    settings = get_settings()
+    try:
+        if args.command == "serve":
+            return serve(settings)
+        if args.command == "migrate":
+            return migrate(settings)
+        if args.command == "seed":
+            return seed(settings)
+        return create_admin(settings, args.handle)
+    except MasterKeyError as exc:
+        print(f"waymark: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

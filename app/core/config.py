@@ -1,0 +1,63 @@
+"""Settings, read from WAYMARK_* environment variables (see the table in README.md)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WAYMARK_", extra="ignore")
+
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    master_key: SecretStr | None = None
+    master_key_file: Path | None = None
+
+    rate_limit_enabled: bool = True
+    token_idle_days: int = Field(default=14, ge=1)
+    token_max_days: int = Field(default=30, ge=1)
+
+    argon2_memory_kib: int = Field(default=19456, ge=8)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    # Each argon2 verify holds memory_kib of RAM; this caps how many run at once.
+    argon2_max_concurrent: int = Field(default=4, ge=1)
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+    k_anonymity: int = 5
+    absence_days: int = Field(default=14, ge=1)
+    metrics_enabled: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'waymark.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def effective_k(self) -> int:
+        # Below 3 a "suppressed" count can still single someone out.
+        return max(3, self.k_anonymity)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,116 @@
+"""Engines and sessions.
+
+SQLite is the laptop default: WAL so readers never wait for the writer, a busy timeout so writers
+queue instead of failing, and BEGIN IMMEDIATE for write requests so a transaction that reads and
+then writes cannot fail half-way with "database is locked". PostgreSQL is the production store.
+"""
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Database:
+    """One pool, two doors: `reader` begins plain transactions, `writer` takes the write lock."""
+
+    reader: Engine
+    writer: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.reader.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+
+    def checkpoint(self) -> None:
+        """Fold the SQLite WAL into the database file and empty it (after deletions)."""
+        if not self.is_sqlite:
+            return
+        raw = self.reader.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_database(url: str) -> Database:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            # If the folder cannot be made, connecting fails and /readyz says so.
+            with contextlib.suppress(OSError):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            hide_parameters=True,
+        )
+        _configure_sqlite(engine)
+        return Database(reader=engine, writer=engine.execution_options(sqlite_immediate=True))
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        hide_parameters=True,  # never let bound values (hashes, notes) reach a log or error
+        connect_args={"connect_timeout": 5},
+    )
+    return Database(reader=engine, writer=engine)
+
+
+def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on the primary key, on SQLite and PostgreSQL alike."""
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    session.exec(insert(table).values(**values).on_conflict_do_nothing())
+
+
+def new_session(engine: Engine) -> Session:
+    return Session(engine, expire_on_commit=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    database: Database = request.app.state.runtime.database
+    engine = database.reader if request.method in READ_METHODS else database.writer
+    with new_session(engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

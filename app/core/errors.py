@@ -1,0 +1,164 @@
+"""Every error leaves as application/problem+json (RFC 9457) and never carries internals."""
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("waymark.errors")
+
+PROBLEM_JSON = "application/problem+json"
+DB_RETRY_AFTER_SECONDS = 5
+
+
+def problem_type(slug: str) -> str:
+    return f"/problems/{slug}"
+
+
+class AppError(Exception):
+    """An error a client is meant to see: status, a stable type slug, a title and a detail."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        detail: str,
+        *,
+        title: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        errors: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title or HTTPStatus(status).phrase
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.errors = list(errors) if errors is not None else None
+
+    def to_response(self) -> JSONResponse:
+        body: dict[str, Any] = {
+            "type": problem_type(self.slug),
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return JSONResponse(
+            body, status_code=self.status, headers=self.headers, media_type=PROBLEM_JSON
+        )
+
+
+def internal_error() -> AppError:
+    return AppError(500, "internal", "Something went wrong on our side. Nothing was saved.")
+
+
+def unauthorized(detail: str = "A valid bearer token is required.") -> AppError:
+    return AppError(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def not_found(what: str = "resource") -> AppError:
+    return AppError(404, "not-found", f"No such {what}.")
+
+
+def validation_problem(loc: Sequence[str | int], msg: str) -> AppError:
+    return AppError(
+        422, "validation", "The request is not valid.", errors=[{"loc": list(loc), "msg": msg}]
+    )
+
+
+def _clean_validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    # Only where and why: pydantic's "input" and "ctx" would echo what was sent (a password, say).
+    return [
+        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", ""))} for error in errors
+    ]
+
+
+async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return exc.to_response()
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return AppError(400, "malformed-json", "The request body is not valid JSON.").to_response()
+    return AppError(
+        422, "validation", "The request is not valid.", errors=_clean_validation_errors(errors)
+    ).to_response()
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    details = {
+        404: ("not-found", "Nothing is here."),
+        405: ("method-not-allowed", "This method is not allowed here."),
+        413: ("body-too-large", "The request body is too large."),
+    }
+    slug, detail = details.get(exc.status_code, ("http-error", HTTPStatus(exc.status_code).phrase))
+    return AppError(exc.status_code, slug, detail, headers=exc.headers).to_response()
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return AppError(
+        503,
+        "database-unavailable",
+        "The service cannot reach its database. Nothing was saved; try again shortly.",
+        headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)},
+    ).to_response()
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    # The traceback goes to the log (bound SQL parameters are hidden at the engine); the client
+    # gets nothing that describes the inside.
+    log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+    return internal_error().to_response()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _db_error)
+
+
+async def _db_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        return await _database_unavailable(request, exc)
+    return await _unexpected(request, exc)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error is sent."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors a route can answer with."""
+    return {
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {}},
+            "description": HTTPStatus(status).phrase,
+        }
+        for status in statuses
+    }

@@ -1,0 +1,126 @@
+"""Throttling of password and code guessing, with counters in the database.
+
+Each subject (a handle, an address, an account) has a failure streak. Once the streak reaches the
+rule's threshold the subject is blocked for 1 s, and every further failure (attempts made while
+blocked included) doubles the wait, up to 15 minutes. A streak is forgotten after 15 quiet
+minutes, so nobody is ever locked out for good: an abuser must not be able to shut a member out.
+
+Subjects are stored as HMACs, so the table reveals neither handles nor addresses. Counting is the
+same for handles that exist and handles that do not, so a 429 tells nothing.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from app.core.db import insert_if_absent
+from app.core.errors import AppError
+from app.core.security import keyed_digest
+from app.models import Throttle
+
+FIRST_BLOCK_SECONDS = 1
+MAX_BLOCK_SECONDS = 900
+FORGET_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: str
+    threshold: int
+
+
+LOGIN_PER_HANDLE = Rule("login-handle", threshold=5)
+LOGIN_PER_ADDRESS = Rule("login-address", threshold=20)
+RECOVER_PER_HANDLE = Rule("recover-handle", threshold=5)
+RECOVER_PER_ADDRESS = Rule("recover-address", threshold=20)
+PASSWORD_PER_ACCOUNT = Rule("password-account", threshold=5)
+REGISTER_PER_ADDRESS = Rule("register-address", threshold=30)
+
+
+@dataclass(frozen=True)
+class Subject:
+    rule: Rule
+    value: str
+
+
+class Throttled(AppError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            429,
+            "too-many-attempts",
+            "Too many attempts. Wait before trying again.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class Throttler:
+    def __init__(self, key: bytes, enabled: bool) -> None:
+        self._key = key
+        self.enabled = enabled
+
+    def _row_key(self, subject: Subject) -> str:
+        return keyed_digest(self._key, subject.rule.scope, subject.value)
+
+    def _locked_row(self, session: Session, subject: Subject, now: datetime) -> Throttle:
+        key = self._row_key(subject)
+        insert_if_absent(session, Throttle, {"key": key, "failures": 0, "last_failure_at": now})
+        row = session.exec(
+            select(Throttle)
+            .where(Throttle.key == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        if row.failures and now - row.last_failure_at > FORGET_AFTER and not _blocked(row, now):
+            row.failures = 0
+        return row
+
+    def guard(self, session: Session, subjects: Sequence[Subject], now: datetime) -> None:
+        """Raise 429 if any subject is blocked; that attempt counts as one more failure.
+
+        Commits, so the caller can verify a password without holding a write lock.
+        """
+        if not self.enabled:
+            return
+        waits = []
+        for subject in subjects:
+            row = self._locked_row(session, subject, now)
+            if _blocked(row, now):
+                _count_failure(row, subject.rule, now)
+                waits.append(_seconds_until(row.blocked_until, now))
+        session.commit()
+        if waits:
+            raise Throttled(max(waits))
+
+    def count(self, session: Session, subjects: Sequence[Subject], now: datetime) -> None:
+        """Count one attempt per subject: a failure, or a use of a scarce action. Caller commits."""
+        if not self.enabled:
+            return
+        for subject in subjects:
+            _count_failure(self._locked_row(session, subject, now), subject.rule, now)
+        # Forgotten streaks are dead weight; clearing them here keeps the table small.
+        session.exec(delete(Throttle).where(col(Throttle.last_failure_at) < now - FORGET_AFTER * 4))
+
+    def clear(self, session: Session, subject: Subject) -> None:
+        """Forget a streak after a success. The caller commits."""
+        session.exec(delete(Throttle).where(col(Throttle.key) == self._row_key(subject)))
+
+
+def _blocked(row: Throttle, now: datetime) -> bool:
+    return row.blocked_until is not None and row.blocked_until > now
+
+
+def _count_failure(row: Throttle, rule: Rule, now: datetime) -> None:
+    row.failures += 1
+    row.last_failure_at = now
+    if row.failures >= rule.threshold:
+        doublings = min(row.failures - rule.threshold, 20)
+        seconds = min(MAX_BLOCK_SECONDS, FIRST_BLOCK_SECONDS * 2**doublings)
+        row.blocked_until = now + timedelta(seconds=seconds)
+
+
+def _seconds_until(moment: datetime | None, now: datetime) -> int:
+    assert moment is not None
+    return max(1, math.ceil((moment - now).total_seconds()))

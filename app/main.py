@@ -1,0 +1,111 @@
+"""create_app(): routers, middleware (request id, body cap) and problem+json handlers."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.accounts.router import auth_router, me_router
+from app.accounts.service import ACCOUNT_PARTS
+from app.core.clock import Clock, system_clock
+from app.core.config import Settings, get_settings
+from app.core.crypto import MasterKeyError, derive_key, load_master_key, verify_master_key
+from app.core.db import create_database, new_session
+from app.core.errors import install_error_handlers
+from app.core.logging import install_record_stamping
+from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.ratelimit import Throttler
+from app.core.runtime import Runtime
+from app.core.security import PasswordHasher
+from app.ops.metrics import Metrics
+from app.ops.metrics import router as metrics_router
+from app.ops.router import router as ops_router
+
+log = logging.getLogger("waymark")
+
+# Every router of the API, in one place (the route audit test walks these).
+ROUTERS = (ops_router, auth_router, me_router)
+
+DESCRIPTION = """\
+Waymark backs a peer support program for people leaving trafficking, the sex trade and addiction.
+Accounts are pseudonymous: a handle and a password, nothing else. Every error is
+`application/problem+json`; member data is sent with `Cache-Control: no-store`.
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    runtime: Runtime = app.state.runtime
+    try:
+        with new_session(runtime.database.writer) as session:
+            verify_master_key(session, runtime.master_key)
+    except MasterKeyError:
+        log.error("refusing to start: the master key does not match this database")
+        raise
+    except SQLAlchemyError as exc:
+        # Start anyway: /readyz answers 503 until the database is there and migrated.
+        log.warning("database not ready at startup (%s)", type(exc).__name__)
+    yield
+    runtime.database.dispose()
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    settings = settings or get_settings()
+    install_record_stamping()
+    master_key = load_master_key(settings)  # raises MasterKeyError: no key, no service
+    runtime = Runtime(
+        settings=settings,
+        database=create_database(settings.effective_database_url),
+        hasher=PasswordHasher(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+            max_concurrent=settings.argon2_max_concurrent,
+        ),
+        throttler=Throttler(derive_key(master_key, "throttle"), settings.rate_limit_enabled),
+        master_key=master_key,
+        clock=clock,
+        account_parts=[*ACCOUNT_PARTS],
+    )
+
+    app = FastAPI(
+        title="Waymark",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    observe = None
+    if settings.metrics_enabled:
+        app.state.metrics = Metrics()
+        app.include_router(metrics_router)
+        observe = app.state.metrics.observe
+
+    # Added last = outermost: the request id wraps everything, including 413s and CORS.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestContextMiddleware, observe=observe)
+    return app

@@ -1,0 +1,43 @@
+"""Pseudonymous accounts, their sessions and recovery codes. No contact data, ever."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, owner_field, utc_field
+
+ROLES = ("member", "facilitator", "admin")
+
+
+class Account(SQLModel, table=True):
+    __table_args__ = (CheckConstraint("role IN ('member', 'facilitator', 'admin')", name="role"),)
+
+    id: uuid.UUID = id_field()
+    handle: str = Field(max_length=30)
+    # Case-folded handle: uniqueness and login ignore case.
+    handle_key: str = Field(max_length=30, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="member", max_length=16)
+    timezone: str = Field(default="UTC", max_length=64)
+    created_at: datetime = utc_field()
+
+
+class AuthSession(SQLModel, table=True):
+    __tablename__ = "auth_session"
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = owner_field()
+    # SHA-256 of the bearer token; the token itself is never stored.
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = utc_field()
+    last_used_at: datetime = utc_field()
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "recovery_code"
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = owner_field()
+    code_hash: str = Field(max_length=64)

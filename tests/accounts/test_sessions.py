@@ -1,0 +1,139 @@
+"""Sessions: logout, logout-all, listing, revoking, and password changes (SECURITY 10, 13)."""
+
+import uuid
+
+from fastapi.testclient import TestClient
+
+from tests.factories import OTHER_PASSWORD, PASSWORD, auth, login, register, without_request_id
+
+
+def me(client: TestClient, token: str) -> int:
+    return client.get("/v1/me", headers=auth(token)).status_code
+
+
+def test_logout_revokes_only_this_token(client: TestClient) -> None:
+    member = register(client)
+    other = login(client, member["account"]["handle"])
+    assert client.post("/v1/auth/logout", headers=auth(member)).status_code == 204
+    assert me(client, member["token"]["access_token"]) == 401
+    assert me(client, other) == 200
+
+
+def test_logout_all_revokes_every_token(client: TestClient) -> None:
+    member = register(client)
+    tokens = [login(client, member["account"]["handle"]) for _ in range(3)]
+    assert client.post("/v1/auth/logout-all", headers=auth(tokens[0])).status_code == 204
+    assert {me(client, token) for token in [*tokens, member["token"]["access_token"]]} == {401}
+
+
+def test_sessions_list_marks_the_current_one_and_pages(client: TestClient) -> None:
+    member = register(client)
+    handle = member["account"]["handle"]
+    tokens = [login(client, handle) for _ in range(4)]
+    response = client.get("/v1/auth/sessions", headers=auth(tokens[-1]))
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    items = response.json()["items"]
+    assert len(items) == 5
+    assert set(items[0]) == {"id", "created_at", "last_used_at", "current"}
+    assert [item["current"] for item in items] == [True, False, False, False, False]  # newest first
+
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/v1/auth/sessions", params=params, headers=auth(tokens[-1])).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [item["id"] for item in items]
+
+
+def test_bad_paging_parameters_get_422(client: TestClient) -> None:
+    member = register(client)
+    for params in ({"limit": 101}, {"limit": 0}, {"cursor": "garbage!!"}, {"cursor": "W10"}):
+        response = client.get("/v1/auth/sessions", params=params, headers=auth(member))
+        assert response.status_code == 422, params
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_revoking_another_session(client: TestClient) -> None:
+    member = register(client)
+    other = login(client, member["account"]["handle"])
+    sessions = client.get("/v1/auth/sessions", headers=auth(member)).json()["items"]
+    other_id = next(item["id"] for item in sessions if not item["current"])
+    assert client.delete(f"/v1/auth/sessions/{other_id}", headers=auth(member)).status_code == 204
+    assert me(client, other) == 401
+    assert me(client, member["token"]["access_token"]) == 200
+    assert client.delete(f"/v1/auth/sessions/{other_id}", headers=auth(member)).status_code == 404
+
+
+def test_another_members_session_is_not_found_like_a_random_id(client: TestClient) -> None:
+    alice, bob = register(client), register(client)
+    alice_session = client.get("/v1/auth/sessions", headers=auth(alice)).json()["items"][0]["id"]
+    foreign = client.delete(f"/v1/auth/sessions/{alice_session}", headers=auth(bob))
+    random = client.delete(f"/v1/auth/sessions/{uuid.uuid4()}", headers=auth(bob))
+    assert foreign.status_code == random.status_code == 404
+    assert without_request_id(foreign.json()) == without_request_id(random.json())
+    assert me(client, alice["token"]["access_token"]) == 200
+
+
+def test_malformed_session_id_gets_422(client: TestClient) -> None:
+    member = register(client)
+    assert client.delete("/v1/auth/sessions/not-a-uuid", headers=auth(member)).status_code == 422
+
+
+def test_password_change_keeps_this_session_and_ends_the_others(client: TestClient) -> None:
+    member = register(client)
+    handle = member["account"]["handle"]
+    other = login(client, handle)
+    response = client.post(
+        "/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": OTHER_PASSWORD},
+        headers=auth(member),
+    )
+    assert response.status_code == 204
+    assert me(client, member["token"]["access_token"]) == 200
+    assert me(client, other) == 401
+    assert (
+        client.post("/v1/auth/login", json={"handle": handle, "password": PASSWORD}).status_code
+        == 401
+    )
+    login(client, handle, OTHER_PASSWORD)
+
+
+def test_password_change_with_wrong_current_password_changes_nothing(client: TestClient) -> None:
+    member = register(client)
+    other = login(client, member["account"]["handle"])
+    response = client.post(
+        "/v1/me/password",
+        json={"current_password": "not my password at all", "new_password": OTHER_PASSWORD},
+        headers=auth(member),
+    )
+    assert response.status_code == 403
+    assert me(client, other) == 200
+    login(client, member["account"]["handle"], PASSWORD)
+
+
+def test_password_change_refuses_a_weak_new_password(client: TestClient) -> None:
+    member = register(client)
+    response = client.post(
+        "/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": "short"},
+        headers=auth(member),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "new_password"]
+
+
+def test_password_guessing_with_a_stolen_token_is_throttled(client: TestClient) -> None:
+    member = register(client)
+    statuses = [
+        client.post(
+            "/v1/me/password",
+            json={"current_password": f"guess number {i} for this", "new_password": OTHER_PASSWORD},
+            headers=auth(member),
+        ).status_code
+        for i in range(7)
+    ]
+    assert statuses == [403] * 5 + [429] * 2

@@ -1,0 +1,103 @@
+"""The `waymark` command: migrate, seed (idempotent), create-admin."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from app import cli
+from app.core.config import get_settings
+from app.core.db import create_database
+from app.main import create_app
+from tests.conftest import TEST_MASTER_KEY, FakeClock, make_settings
+from tests.factories import PASSWORD, login
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> str:
+    monkeypatch.setenv("WAYMARK_DATABASE_URL", database_url)
+    monkeypatch.setenv("WAYMARK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WAYMARK_MASTER_KEY", TEST_MASTER_KEY)
+    monkeypatch.setenv("WAYMARK_ARGON2_MEMORY_KIB", "1024")
+    monkeypatch.setenv("WAYMARK_ARGON2_TIME_COST", "1")
+    get_settings.cache_clear()
+    yield database_url  # type: ignore[misc]
+    get_settings.cache_clear()
+
+
+def categories(url: str) -> list[tuple[object, ...]]:
+    database = create_database(url)
+    try:
+        with database.reader.connect() as connection:
+            return [
+                tuple(row)
+                for row in connection.execute(
+                    text("SELECT id, slug, name, description FROM category ORDER BY slug")
+                )
+            ]
+    finally:
+        database.dispose()
+
+
+def test_migrate_is_safe_to_repeat(cli_env: str) -> None:
+    assert cli.main(["migrate"]) == 0
+    assert cli.main(["migrate"]) == 0
+
+
+def test_seed_is_idempotent(cli_env: str) -> None:
+    assert cli.main(["seed"]) == 0
+    first = categories(cli_env)
+    assert len(first) == 14
+    assert {row[1] for row in first} >= {
+        "shelter",
+        "immigration",
+        "substance-use",
+        "trafficking-services",
+    }
+    assert cli.main(["seed"]) == 0
+    assert categories(cli_env) == first
+
+
+def test_create_admin_from_the_environment(
+    cli_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("WAYMARK_ADMIN_PASSWORD", PASSWORD)
+    assert cli.main(["create-admin", "keeper"]) == 0
+    output = capsys.readouterr().out
+    assert output.count("-") >= 40  # ten codes with their dashes
+    app = create_app(make_settings(cli_env, tmp_path), clock=FakeClock())
+    with TestClient(app) as client:
+        token = login(client, "keeper")
+        me = client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["role"] == "admin"
+    assert cli.main(["create-admin", "KEEPER"]) == 1  # taken, in any case
+
+
+def test_create_admin_refuses_a_weak_password(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WAYMARK_ADMIN_PASSWORD", "password1234")
+    assert cli.main(["create-admin", "keeper"]) == 1
+    assert "common" in capsys.readouterr().err
+    database = create_database(cli_env)
+    with database.reader.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM account")).scalar() == 0
+    database.dispose()
+
+
+def test_create_admin_prompts_twice(cli_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter([PASSWORD, "something else entirely"])
+    monkeypatch.setattr(cli.getpass, "getpass", lambda _prompt: next(answers))
+    assert cli.main(["create-admin", "keeper"]) == 1
+
+
+def test_new_key_prints_a_usable_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database_url: str
+) -> None:
+    assert cli.main(["new-key"]) == 0
+    key = capsys.readouterr().out.strip()
+    create_app(make_settings(database_url, tmp_path, master_key=key))
