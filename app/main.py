@@ -17,6 +17,7 @@ from app.core.db import create_database, new_session
 from app.core.errors import install_error_handlers
 from app.core.logging import install_record_stamping
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.openapi import install_openapi
 from app.core.ratelimit import Throttler
 from app.core.runtime import Runtime
 from app.core.security import PasswordHasher
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    install_openapi(app)
     for router in ROUTERS:
         app.include_router(router)
     observe = None

@@ -22,7 +22,7 @@ from app.accounts.schemas import (
     TokenOut,
 )
 from app.core.db import SessionDep
-from app.core.errors import problem_responses
+from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
 from app.core.runtime import RuntimeDep, client_address
 

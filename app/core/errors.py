@@ -150,15 +150,3 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, Any]] | None = None
-
-
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the errors a route can answer with."""
-    return {
-        status: {
-            "model": Problem,
-            "content": {PROBLEM_JSON: {}},
-            "description": HTTPStatus(status).phrase,
-        }
-        for status in statuses
-    }

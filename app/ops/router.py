@@ -7,7 +7,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.core.crypto import MasterKeyError, verify_master_key
 from app.core.db import new_session
-from app.core.errors import AppError, problem_responses
+from app.core.errors import AppError
+from app.core.openapi import problem_responses
 from app.core.runtime import RuntimeDep
 
 log = logging.getLogger("waymark.ops")

@@ -1,0 +1,55 @@
+"""The OpenAPI document, with the errors every operation can answer with written in once."""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.core.errors import PROBLEM_JSON, Problem
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+EVERYWHERE = {
+    "500": "Something went wrong on our side; nothing was saved.",
+    "503": "The database does not answer; nothing was saved. See Retry-After.",
+}
+WITH_A_BODY = {
+    "400": "The body is not valid JSON.",
+    "413": "The body is larger than the limit (64 KiB).",
+    "422": "The request is not valid; `errors` says where and why.",
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors a route can answer with, beyond the common ones."""
+    return {status: _problem(HTTPStatus(status).phrase) for status in statuses}
+
+
+def install_openapi(app: FastAPI) -> None:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("Problem", Problem.model_json_schema())
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                extra = dict(EVERYWHERE)
+                if "requestBody" in operation:
+                    extra |= WITH_A_BODY
+                for status, description in extra.items():
+                    responses.setdefault(status, _problem(description))
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = build  # type: ignore[method-assign]
