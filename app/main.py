@@ -8,8 +8,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.accounts.keys import shred_member_key
 from app.accounts.router import auth_router, me_router
 from app.accounts.service import ACCOUNT_PARTS
+from app.checkins import service as checkins
+from app.checkins import tracks
+from app.checkins.router import router as checkins_router
+from app.checkins.router import tracks_router
 from app.core.clock import Clock, system_clock
 from app.core.config import Settings, get_settings
 from app.core.crypto import MasterKeyError, derive_key, load_master_key, verify_master_key
@@ -19,16 +24,28 @@ from app.core.logging import install_record_stamping
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.openapi import install_openapi
 from app.core.ratelimit import Throttler
-from app.core.runtime import Runtime
+from app.core.runtime import AccountPart, Runtime
 from app.core.security import PasswordHasher
 from app.ops.metrics import Metrics
 from app.ops.metrics import router as metrics_router
 from app.ops.router import router as ops_router
+from app.progress.router import router as progress_router
+from app.steps import service as steps
+from app.steps.router import my_steps_router, program_router
 
 log = logging.getLogger("waymark")
 
 # Every router of the API, in one place (the route audit test walks these).
-ROUTERS = (ops_router, auth_router, me_router)
+ROUTERS = (
+    ops_router,
+    auth_router,
+    me_router,
+    tracks_router,
+    checkins_router,
+    progress_router,
+    program_router,
+    my_steps_router,
+)
 
 DESCRIPTION = """\
 Waymark backs a peer support program for people leaving trafficking, the sex trade and addiction.
@@ -69,7 +86,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         throttler=Throttler(derive_key(master_key, "throttle"), settings.rate_limit_enabled),
         master_key=master_key,
         clock=clock,
-        account_parts=[*ACCOUNT_PARTS],
+        account_parts=[
+            *ACCOUNT_PARTS,
+            AccountPart("tracks", tracks.export_tracks, tracks.delete_tracks),
+            AccountPart("checkins", checkins.export_checkins, checkins.delete_checkins),
+            AccountPart("steps", steps.export_steps, steps.delete_steps),
+            # The data key goes with the account: whatever ciphertext survives is unreadable.
+            AccountPart("data_key", lambda *_: None, shred_member_key),
+        ],
     )
 
     app = FastAPI(

@@ -20,9 +20,11 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
 from app.core.crypto import encode_key
+from app.core.db import new_session
 from app.core.migrations import upgrade
 from app.main import create_app
 from app.models import metadata
+from app.seed.service import seed
 
 BACKEND = os.environ.get("WAYMARK_TEST_BACKEND", "sqlite")
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -127,7 +129,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, clock: FakeClock) -> FastAPI:
-    return create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock)
+    # Reference data, as `make run` seeds it.
+    with new_session(app.state.runtime.database.writer) as session:
+        seed(session)
+    return app
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import random
 import string
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -77,3 +78,13 @@ def rows_referencing(app: FastAPI, account_id: str) -> list[str]:
                 if any(str(value) in wanted for value in row):
                     found.append(table.name)
     return found
+
+
+def assert_absent_from_sqlite_files(database_url: str, canaries: list[str]) -> None:
+    """None of the canaries in the SQLite database file or its write-ahead log."""
+    path = Path(database_url.removeprefix("sqlite:///"))
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists():
+            content = file.read_bytes()
+            for canary in canaries:
+                assert canary.encode() not in content, (file.name, canary)

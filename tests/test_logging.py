@@ -11,6 +11,8 @@ from tests.factories import auth, new_handle, register
 
 CANARY_PASSWORD = "zebra canary lantern quartz 7"
 NEW_PASSWORD = "marble otter kettle sunrise 9"
+NOTE_CANARY = "note-canary-4d1f8e"
+TRIGGER_CANARY = "trigger-canary-9b2c"
 
 
 def test_account_flows_log_no_secrets(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
@@ -27,7 +29,14 @@ def test_account_flows_log_no_secrets(client: TestClient, caplog: pytest.LogCapt
             "new_password": NEW_PASSWORD,
         },
     ).json()
-    client.get("/v1/me/export", headers=auth(recovered["token"]["access_token"]))
+    token = recovered["token"]["access_token"]
+    client.put(
+        "/v1/checkins/2026-11-23",
+        json={"note": NOTE_CANARY, "triggers": [TRIGGER_CANARY], "mood": 2},
+        headers=auth(token),
+    )
+    client.get("/v1/checkins/2026-11-23", headers=auth(token))
+    client.get("/v1/me/export", headers=auth(token))
 
     formatter = JsonFormatter()
     lines = [formatter.format(record) for record in caplog.records]
@@ -39,6 +48,8 @@ def test_account_flows_log_no_secrets(client: TestClient, caplog: pytest.LogCapt
         recovered["token"]["access_token"],
         *member["recovery_codes"],
         handle,
+        NOTE_CANARY,
+        TRIGGER_CANARY,
     ]
     for secret in secrets:
         assert secret not in text

@@ -396,7 +396,7 @@ def regenerate_recovery_codes(
 
 def export_account(runtime: Runtime, session: Session, caller: Caller) -> ExportOut:
     account = caller.account
-    parts = {part.name: part.export(session, account.id) for part in runtime.account_parts}
+    parts = {part.name: part.export(runtime, session, account.id) for part in runtime.account_parts}
     return ExportOut(exported_at=runtime.clock(), account=account_out(account), parts=parts)
 
 
@@ -414,7 +414,9 @@ def delete_account(runtime: Runtime, session: Session, caller: Caller, password:
 # --- this domain's share of export and delete -------------------------------------------------
 
 
-def _export_sessions(session: Session, account_id: uuid.UUID) -> list[dict[str, Any]]:
+def _export_sessions(
+    _runtime: Runtime, session: Session, account_id: uuid.UUID
+) -> list[dict[str, Any]]:
     rows = session.exec(
         select(AuthSession)
         .where(AuthSession.account_id == account_id)
@@ -430,7 +432,9 @@ def _delete_sessions(session: Session, account_id: uuid.UUID) -> None:
     _end_sessions(session, account_id)
 
 
-def _export_recovery_codes(session: Session, account_id: uuid.UUID) -> dict[str, int]:
+def _export_recovery_codes(
+    _runtime: Runtime, session: Session, account_id: uuid.UUID
+) -> dict[str, int]:
     # The codes themselves are never stored, so only their number can be exported.
     return {"remaining": _recovery_codes_left(session, account_id)}
 

@@ -13,6 +13,8 @@ import hmac
 import os
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlmodel import Session
 
 from app.core.config import Settings
@@ -94,3 +96,42 @@ def verify_master_key(session: Session, master_key: bytes) -> None:
         assert stored is not None
     if not hmac.compare_digest(stored.value, expected):
         raise MasterKeyError("the master key does not match the one this database was set up with")
+
+
+# --- sealing member data (AES-256-GCM) --------------------------------------------------------
+
+SEAL_VERSION = b"\x01"
+NONCE_BYTES = 12
+
+
+class UnreadableData(Exception):
+    """A ciphertext did not decrypt: tampered with, copied from elsewhere, or its key is gone."""
+
+
+def seal(key: bytes, plaintext: bytes, context: str) -> bytes:
+    """Encrypt with a fresh nonce; `context` (associated data) names where the value belongs, so
+    a ciphertext moved to another row, field or member no longer decrypts."""
+    nonce = os.urandom(NONCE_BYTES)
+    return SEAL_VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, context.encode("utf-8"))
+
+
+def unseal(key: bytes, sealed: bytes, context: str) -> bytes:
+    if sealed[:1] != SEAL_VERSION or len(sealed) < 1 + NONCE_BYTES + 16:
+        raise UnreadableData(context.split("/", 1)[0])
+    nonce, ciphertext = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
+    try:
+        return AESGCM(key).decrypt(nonce, ciphertext, context.encode("utf-8"))
+    except InvalidTag as exc:
+        raise UnreadableData(context.split("/", 1)[0]) from exc
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def wrap_data_key(master_key: bytes, account_id: str, data_key: bytes) -> bytes:
+    return seal(derive_key(master_key, "member-key-wrap"), data_key, f"member-key/{account_id}")
+
+
+def unwrap_data_key(master_key: bytes, account_id: str, wrapped: bytes) -> bytes:
+    return unseal(derive_key(master_key, "member-key-wrap"), wrapped, f"member-key/{account_id}")

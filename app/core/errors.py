@@ -13,6 +13,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.crypto import UnreadableData
+
 log = logging.getLogger("waymark.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -126,7 +128,18 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return internal_error().to_response()
 
 
+async def _unreadable(_request: Request, exc: Exception) -> JSONResponse:
+    # Never the text of another row or member: the value is refused whole, and logged.
+    log.error("a sealed value did not decrypt (%s)", exc)
+    return AppError(
+        500,
+        "unreadable-data",
+        "Some stored private data cannot be read. It was not shown; nothing was changed.",
+    ).to_response()
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(UnreadableData, _unreadable)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -23,7 +23,7 @@ class AccountPart:
     """
 
     name: str
-    export: Callable[[Session, uuid.UUID], Any]
+    export: Callable[["Runtime", Session, uuid.UUID], Any]
     delete: Callable[[Session, uuid.UUID], None]
 
 

@@ -1,9 +1,11 @@
 """Every table, imported in one place so Alembic and relationships see them all."""
 
-from app.models.accounts import ROLES, Account, AuthSession, RecoveryCode
+from app.models.accounts import ROLES, Account, AuthSession, MemberKey, RecoveryCode
 from app.models.base import SQLModel
-from app.models.directory import Category
+from app.models.checkins import Checkin, Track
+from app.models.directory import Category, CrisisLine
 from app.models.ops import AppMeta, Throttle
+from app.models.steps import StepProgress
 
 metadata = SQLModel.metadata
 
@@ -13,8 +15,13 @@ __all__ = [
     "AppMeta",
     "AuthSession",
     "Category",
+    "Checkin",
+    "CrisisLine",
+    "MemberKey",
     "RecoveryCode",
     "SQLModel",
+    "StepProgress",
     "Throttle",
+    "Track",
     "metadata",
 ]

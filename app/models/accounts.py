@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from app.models.base import id_field, owner_field, utc_field
@@ -41,3 +41,14 @@ class RecoveryCode(SQLModel, table=True):
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = owner_field()
     code_hash: str = Field(max_length=64)
+
+
+class MemberKey(SQLModel, table=True):
+    """The member's data key, wrapped by the master key. Deleting this row makes every ciphertext
+    of the member unreadable (crypto-shredding), whatever copies or backups remain."""
+
+    __tablename__ = "member_key"
+
+    account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE", primary_key=True)
+    wrapped_key: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = utc_field()

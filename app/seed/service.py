@@ -1,15 +1,17 @@
-"""`waymark seed`: the reference data every installation needs. Idempotent: a second run
-changes nothing, and categories an admin has edited are left as they are."""
+"""`waymark seed`: the reference data every installation needs (categories, crisis lines).
+
+Idempotent: a second run changes nothing, and rows an admin has edited are left as they are."""
 
 import json
 import uuid
+from datetime import date
 from importlib import resources
 from typing import Any
 
 from sqlmodel import Session
 
 from app.core.db import insert_if_absent
-from app.models import Category
+from app.models import Category, CrisisLine
 
 # Fixed ids: the same category has the same id in every installation (and in HSDS exports).
 CATEGORY_NAMESPACE = uuid.UUID("3b0d8f7e-2c1a-4f7b-9a1e-5d6c7b8a9f01")
@@ -23,7 +25,29 @@ def category_id(slug: str) -> uuid.UUID:
     return uuid.uuid5(CATEGORY_NAMESPACE, slug)
 
 
+def crisis_line_values(line: dict[str, Any]) -> dict[str, Any]:
+    text = line.get("text") or {}
+    return {
+        "id": uuid.uuid5(CATEGORY_NAMESPACE, "crisis-line/" + line["name"]),
+        "name": line["name"],
+        "country": "US",
+        "phone": line["phone"],
+        "tty": line.get("tty"),
+        "text_number": text.get("number"),
+        "text_message": text.get("message"),
+        "chat_url": line.get("chat_url"),
+        "hours": line["hours"],
+        "languages": line.get("languages"),
+        "notes": line.get("notes"),
+        "categories": line["categories"],
+        "source_url": line["source_url"],
+        "verified_on": date.fromisoformat(line["verified_on"]),
+    }
+
+
 def seed(session: Session) -> None:
     for category in _load("categories.json"):
         insert_if_absent(session, Category, {"id": category_id(category["slug"]), **category})
+    for line in _load("crisis_lines_us.json"):
+        insert_if_absent(session, CrisisLine, crisis_line_values(line))
     session.commit()

@@ -1,7 +1,5 @@
 """The member's own account: read, change, export, delete (SECURITY 12, 15, 23, 24)."""
 
-from pathlib import Path
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -9,6 +7,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import BACKEND
 from tests.factories import (
     PASSWORD,
+    assert_absent_from_sqlite_files,
     auth,
     login,
     new_handle,
@@ -135,7 +134,4 @@ def test_deleted_handle_leaves_no_trace_in_sqlite_files(
         client.post("/v1/me/delete", json={"password": PASSWORD}, headers=auth(member)).status_code
         == 204
     )
-    path = Path(database_url.removeprefix("sqlite:///"))
-    for file in (path, path.with_name(path.name + "-wal")):
-        if file.exists():
-            assert canary.encode() not in file.read_bytes(), file.name
+    assert_absent_from_sqlite_files(database_url, [canary])

@@ -1,0 +1,152 @@
+"""Check-ins and tracks (API contract §3)."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.accounts.deps import CurrentCaller
+from app.checkins import service, tracks
+from app.checkins.schemas import (
+    CheckinIn,
+    CheckinOut,
+    CheckinWritten,
+    TrackOut,
+    TracksIn,
+    checkin_example,
+)
+from app.core.db import SessionDep
+from app.core.openapi import problem_responses
+from app.core.pagination import Page, PageQuery
+from app.core.runtime import RuntimeDep
+
+router = APIRouter(prefix="/v1/checkins", tags=["check-ins"])
+tracks_router = APIRouter(prefix="/v1/me/tracks", tags=["check-ins"])
+
+DayPath = Annotated[
+    str,
+    Path(
+        alias="date",
+        max_length=10,
+        description="The member's local calendar date, YYYY-MM-DD.",
+        examples=["2026-11-23"],
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=512, description="Write only if the day still has this ETag (else 412)."),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(max_length=512, description="`*`: create only, never replace (else 412)."),
+]
+
+
+@router.put(
+    "/{date}",
+    response_model=CheckinWritten,
+    responses={201: {"model": CheckinWritten}, **problem_responses(401, 412, 422)},
+    summary="Check in for a day (create or replace)",
+)
+def put_checkin(
+    day: DayPath,
+    body: Annotated[CheckinIn, Body(openapi_examples={"day": {"value": checkin_example()}})],
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
+) -> JSONResponse:
+    """201 when the day is new, 200 when it replaced the day's check-in. Safe to retry.
+
+    `support` lists crisis lines and help matching `needs` when the member says they are not
+    safe, lapsed heavily or crave strongly; nothing is ever sent to anyone."""
+    written, created, etag = service.put_checkin(
+        runtime, session, caller, day, body, service.Preconditions(if_match, if_none_match)
+    )
+    headers = {"ETag": etag}
+    if created:
+        headers["Location"] = f"/v1/checkins/{written.date.isoformat()}"
+    return JSONResponse(
+        written.model_dump(mode="json"), status_code=201 if created else 200, headers=headers
+    )
+
+
+@router.get(
+    "/{date}",
+    response_model=CheckinOut,
+    responses=problem_responses(401, 404, 422),
+    summary="One day's check-in",
+)
+def get_checkin(
+    day: DayPath,
+    request: Request,
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> Response:
+    checkin, etag = service.get_checkin(runtime, session, caller, day)
+    if etag in service.tags_of(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(checkin.model_dump(mode="json"), headers={"ETag": etag})
+
+
+@router.delete(
+    "/{date}",
+    status_code=204,
+    responses=problem_responses(401, 404, 412, 422),
+    summary="Delete one day's check-in",
+)
+def delete_checkin(
+    day: DayPath, caller: CurrentCaller, session: SessionDep, if_match: IfMatch = None
+) -> Response:
+    service.delete_checkin(session, caller, day, service.Preconditions(if_match=if_match))
+    return Response(status_code=204)
+
+
+@router.get(
+    "",
+    response_model=Page[CheckinOut],
+    responses=problem_responses(401, 422),
+    summary="My check-ins, newest first",
+)
+def list_checkins(
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    page: PageQuery,
+    first: Annotated[date | None, Query(alias="from", description="Earliest day")] = None,
+    last: Annotated[date | None, Query(alias="to", description="Latest day")] = None,
+) -> Page[CheckinOut]:
+    limit, cursor = page
+    return service.list_checkins(runtime, session, caller, first, last, limit, cursor)
+
+
+@tracks_router.get("", response_model=list[TrackOut], responses=problem_responses(401))
+def get_tracks(caller: CurrentCaller, session: SessionDep) -> list[TrackOut]:
+    """What I keep track of; a new member has one track, `recovery`."""
+    return tracks.active_tracks(session, caller.account.id)
+
+
+@tracks_router.put("", response_model=list[TrackOut], responses=problem_responses(401, 422))
+def put_tracks(
+    body: Annotated[
+        TracksIn,
+        Body(
+            openapi_examples={
+                "two tracks": {
+                    "value": [
+                        {"slug": "substances", "label": "Substances"},
+                        {"slug": "the-life", "label": "Staying out of the life"},
+                    ]
+                }
+            }
+        ),
+    ],
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> list[TrackOut]:
+    """Replace my tracks (1 to 5). A removed track's past check-ins are kept as they are."""
+    return tracks.replace_tracks(session, caller.account.id, body, runtime.clock())

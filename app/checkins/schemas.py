@@ -1,0 +1,120 @@
+"""Shapes of check-ins, tracks and the support block."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.core.schemas import StrictInput
+
+NOTE_MAX = 4000
+TRIGGERS_MAX = 10
+TRIGGER_MAX_LENGTH = 40
+TRACKS_MAX = 5
+
+LapseLevel = Literal["none", "some", "heavy"]
+TrackSlug = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["substances"], description="a-z, 0-9, -"),
+]
+CategorySlug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["shelter"])]
+Trigger = Annotated[str, Field(min_length=1, max_length=TRIGGER_MAX_LENGTH, examples=["payday"])]
+
+
+class CheckinIn(StrictInput):
+    """Every field is optional, but at least one must be given. A PUT replaces the whole day."""
+
+    mood: Annotated[int, Field(ge=1, le=5)] | None = None
+    craving: Annotated[int, Field(ge=0, le=10)] | None = None
+    difficulty: Annotated[int, Field(ge=1, le=5)] | None = None
+    safe: bool | None = None
+    lapses: dict[TrackSlug, LapseLevel] | None = Field(
+        default=None, examples=[{"substances": "none", "the-life": "some"}]
+    )
+    attended_meeting: bool | None = None
+    reached_out: bool | None = None
+    needs: Annotated[list[CategorySlug], Field(max_length=20)] | None = None
+    triggers: Annotated[list[Trigger], Field(max_length=TRIGGERS_MAX)] | None = None
+    note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_say(self) -> "CheckinIn":
+        if all(value is None for value in self.model_dump().values()):
+            raise ValueError("A check-in needs at least one field.")
+        return self
+
+
+class CheckinOut(BaseModel):
+    date: dt.date
+    mood: int | None
+    craving: int | None
+    difficulty: int | None
+    safe: bool | None
+    lapses: dict[str, LapseLevel]
+    attended_meeting: bool | None
+    reached_out: bool | None
+    needs: list[str]
+    triggers: list[str]
+    note: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CrisisLineOut(BaseModel):
+    name: str
+    phone: str
+    tty: str | None
+    text: dict[str, str] | None = Field(description="`number`, and the `message` to send if any")
+    chat_url: str | None
+    hours: str
+    languages: str | None
+    notes: str | None
+    categories: list[str]
+    source_url: str
+    verified_on: dt.date
+
+
+class ResourcePointer(BaseModel):
+    category: str
+    name: str
+    description: str
+    search_url: str = Field(description="Directory search for this kind of help (no login).")
+
+
+class Support(BaseModel):
+    """Shown when a check-in says the member is unsafe, lapsed heavily or craves strongly. It
+    is only shown to the member: nothing is ever sent to anyone because of a check-in."""
+
+    message: str
+    crisis_lines: list[CrisisLineOut]
+    resources: list[ResourcePointer]
+
+
+class CheckinWritten(CheckinOut):
+    support: Support | None
+
+
+class TrackIn(StrictInput):
+    slug: TrackSlug
+    label: Annotated[str, Field(min_length=1, max_length=60, examples=["Staying out of the life"])]
+
+
+TracksIn = Annotated[list[TrackIn], Field(min_length=1, max_length=TRACKS_MAX)]
+
+
+class TrackOut(BaseModel):
+    slug: str
+    label: str
+
+
+def checkin_example() -> dict[str, Any]:
+    return {
+        "mood": 3,
+        "craving": 4,
+        "safe": True,
+        "lapses": {"substances": "none", "the-life": "none"},
+        "attended_meeting": True,
+        "needs": ["daycare"],
+        "triggers": ["payday"],
+        "note": "Hard morning, better after the meeting.",
+    }

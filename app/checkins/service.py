@@ -1,0 +1,276 @@
+"""Check-ins: one per member per local calendar day, written with PUT so clients can retry.
+
+Preconditions (If-Match, If-None-Match) let an offline client replay queued writes without
+overwriting newer data or bringing back a day the member deleted.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from app.accounts.deps import Caller
+from app.accounts.keys import MemberCipher, member_cipher
+from app.checkins.schemas import CheckinIn, CheckinOut, CheckinWritten
+from app.checkins.support import support_for
+from app.checkins.tracks import active_tracks
+from app.core.errors import AppError, not_found, validation_problem
+from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.runtime import Runtime
+from app.models import Account, Category, Checkin
+
+DAYS_BACK = 366
+WRITE_ATTEMPTS = 3
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+def member_today(account: Account, now: datetime) -> date:
+    """The member's own calendar date: someone in UTC+14 may already be in tomorrow."""
+    return now.astimezone(ZoneInfo(account.timezone)).date()
+
+
+def parse_day(text: str, where: list[str | int]) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise validation_problem(where, "Use a real calendar date as YYYY-MM-DD.") from exc
+
+
+def writable_day(account: Account, text: str, now: datetime) -> date:
+    day = parse_day(text, ["path", "date"])
+    today = member_today(account, now)
+    if day > today:
+        raise validation_problem(
+            ["path", "date"],
+            f"That date is after your today ({today.isoformat()} in {account.timezone}).",
+        )
+    if day < today - timedelta(days=DAYS_BACK):
+        raise validation_problem(
+            ["path", "date"], f"Check-ins reach back at most {DAYS_BACK} days."
+        )
+    return day
+
+
+# --- preconditions ----------------------------------------------------------------------------
+
+
+def quoted(etag: str) -> str:
+    return f'"{etag}"'
+
+
+def tags_of(header: str | None) -> set[str]:
+    return {tag.strip() for tag in (header or "").split(",") if tag.strip()}
+
+
+@dataclass(frozen=True)
+class Preconditions:
+    if_match: str | None = None
+    if_none_match: str | None = None
+
+    def check(self, row: Checkin | None) -> None:
+        current = quoted(row.etag) if row else None
+        if self.if_match is not None:
+            tags = tags_of(self.if_match)
+            if current is None or ("*" not in tags and current not in tags):
+                raise _stale(current)
+        if self.if_none_match is not None:
+            tags = tags_of(self.if_none_match)
+            if current is not None and ("*" in tags or current in tags):
+                raise _stale(current)
+
+
+def _stale(current: str | None) -> AppError:
+    return AppError(
+        412,
+        "precondition-failed",
+        "This check-in changed (or was deleted) since your copy. Nothing was written; "
+        "fetch the day again before changing it.",
+        headers={"ETag": current} if current else None,
+    )
+
+
+# --- reading and writing ----------------------------------------------------------------------
+
+
+def _context_ref(day: date) -> str:
+    return day.isoformat()
+
+
+def to_out(row: Checkin, cipher: MemberCipher) -> CheckinOut:
+    ref = _context_ref(row.day)
+    return CheckinOut(
+        date=row.day,
+        mood=row.mood,
+        craving=row.craving,
+        difficulty=row.difficulty,
+        safe=row.safe,
+        lapses=row.lapses,
+        attended_meeting=row.attended_meeting,
+        reached_out=row.reached_out,
+        needs=list(row.needs),
+        triggers=cipher.open_json("checkin", ref, "triggers", row.triggers_sealed) or [],
+        note=cipher.open_json("checkin", ref, "note", row.note_sealed),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _find(session: Session, account_id: uuid.UUID, day: date, lock: bool = False) -> Checkin | None:
+    # Ownership is part of the query: another member's day is simply not there.
+    statement = select(Checkin).where(Checkin.account_id == account_id, Checkin.day == day)
+    if lock:
+        statement = statement.with_for_update()
+    return session.exec(statement.execution_options(populate_existing=True)).first()
+
+
+def _unknown_references(field: str, unknown: list[str], detail: str) -> AppError:
+    return AppError(
+        422,
+        "validation",
+        detail,
+        errors=[{"loc": ["body", field, slug], "msg": f"Unknown: {slug}"} for slug in unknown],
+    )
+
+
+def _check_references(session: Session, account_id: uuid.UUID, body: CheckinIn) -> list[str]:
+    """Lapses only for the member's tracks, needs only from known categories (422 otherwise)."""
+    if body.lapses:
+        tracks = {track.slug for track in active_tracks(session, account_id)}
+        unknown = [slug for slug in body.lapses if slug not in tracks]
+        if unknown:
+            raise _unknown_references(
+                "lapses", unknown, "A lapse names a track you do not have. Add the track first."
+            )
+    needs = list(dict.fromkeys(body.needs or []))  # repeated needs count once
+    if needs:
+        known = set(session.exec(select(Category.slug).where(col(Category.slug).in_(needs))).all())
+        unknown = [slug for slug in needs if slug not in known]
+        if unknown:
+            raise _unknown_references(
+                "needs", unknown, "A need names an unknown category; see /v1/resources/categories."
+            )
+    return needs
+
+
+def put_checkin(
+    runtime: Runtime,
+    session: Session,
+    caller: Caller,
+    day_text: str,
+    body: CheckinIn,
+    preconditions: Preconditions,
+) -> tuple[CheckinWritten, bool, str]:
+    """Create or replace a day. Returns (the check-in, whether it was created, its ETag)."""
+    account = caller.account
+    now = runtime.clock()
+    day = writable_day(account, day_text, now)
+    needs = _check_references(session, account.id, body)
+    ref = _context_ref(day)
+
+    for attempt in range(WRITE_ATTEMPTS):
+        cipher = member_cipher(runtime, session, account.id)
+        row = _find(session, account.id, day, lock=True)
+        preconditions.check(row)
+        created = row is None
+        if row is None:
+            row = Checkin(account_id=account.id, day=day, etag="", created_at=now, updated_at=now)
+        row.mood, row.craving, row.difficulty = body.mood, body.craving, body.difficulty
+        row.safe, row.attended_meeting, row.reached_out = (
+            body.safe,
+            body.attended_meeting,
+            body.reached_out,
+        )
+        row.lapses = dict(body.lapses or {})
+        row.needs = needs
+        row.triggers_sealed = cipher.seal_json("checkin", ref, "triggers", body.triggers)
+        row.note_sealed = cipher.seal_json("checkin", ref, "note", body.note)
+        row.etag = uuid.uuid4().hex
+        row.updated_at = now
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another request created this day a moment ago; try again as an update.
+            session.rollback()
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise
+            continue
+        written = CheckinWritten(
+            **to_out(row, cipher).model_dump(), support=support_for(session, body, needs)
+        )
+        return written, created, quoted(row.etag)
+    raise AssertionError("unreachable")
+
+
+def get_checkin(
+    runtime: Runtime, session: Session, caller: Caller, day_text: str
+) -> tuple[CheckinOut, str]:
+    day = parse_day(day_text, ["path", "date"])
+    row = _find(session, caller.account.id, day)
+    if row is None:
+        raise not_found("check-in")
+    return to_out(row, member_cipher(runtime, session, caller.account.id)), quoted(row.etag)
+
+
+def delete_checkin(
+    session: Session, caller: Caller, day_text: str, preconditions: Preconditions
+) -> None:
+    day = parse_day(day_text, ["path", "date"])
+    row = _find(session, caller.account.id, day, lock=True)
+    if row is None:
+        raise not_found("check-in")
+    preconditions.check(row)
+    session.delete(row)
+    session.commit()
+
+
+def list_checkins(
+    runtime: Runtime,
+    session: Session,
+    caller: Caller,
+    first: date | None,
+    last: date | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[CheckinOut]:
+    if first and last and first > last:
+        raise validation_problem(["query", "from"], "`from` must not be after `to`.")
+    statement = select(Checkin).where(Checkin.account_id == caller.account.id)
+    if first:
+        statement = statement.where(Checkin.day >= first)
+    if last:
+        statement = statement.where(Checkin.day <= last)
+    if cursor:
+        (after,) = decode_cursor(cursor, 1)
+        statement = statement.where(Checkin.day < parse_day(str(after), ["query", "cursor"]))
+    rows = session.exec(statement.order_by(col(Checkin.day).desc()).limit(limit + 1)).all()
+    cipher = member_cipher(runtime, session, caller.account.id)
+    items = [to_out(row, cipher) for row in rows[:limit]]
+    next_cursor = encode_cursor([rows[limit - 1].day.isoformat()]) if len(rows) > limit else None
+    return Page[CheckinOut](items=items, next_cursor=next_cursor)
+
+
+# --- this domain's share of export and delete -------------------------------------------------
+
+
+def export_checkins(
+    runtime: Runtime, session: Session, account_id: uuid.UUID
+) -> list[dict[str, object]]:
+    rows = session.exec(
+        select(Checkin).where(Checkin.account_id == account_id).order_by(col(Checkin.day))
+    ).all()
+    if not rows:
+        return []
+    cipher = member_cipher(runtime, session, account_id)
+    return [to_out(row, cipher).model_dump(mode="json") for row in rows]
+
+
+def delete_checkins(session: Session, account_id: uuid.UUID) -> None:
+    session.exec(delete(Checkin).where(col(Checkin.account_id) == account_id))

@@ -1,0 +1,84 @@
+"""The support block a check-in answers with when someone may need help now.
+
+It is shown to the member only. Nothing is ever sent to anyone because of a check-in.
+"""
+
+from sqlmodel import Session, col, select
+
+from app.checkins.schemas import CheckinIn, CrisisLineOut, ResourcePointer, Support
+from app.models import Category, CrisisLine
+
+CRAVING_ALERT = 8
+
+
+def needs_support(body: CheckinIn) -> bool:
+    heavy = any(level == "heavy" for level in (body.lapses or {}).values())
+    strong_craving = body.craving is not None and body.craving >= CRAVING_ALERT
+    return body.safe is False or heavy or strong_craving
+
+
+def _message(body: CheckinIn) -> str:
+    parts = []
+    if body.safe is False:
+        parts.append(
+            "Your safety comes first. If you are in danger right now, call 911. "
+            "The lines below are free and confidential, and someone answers day and night."
+        )
+    if any(level == "heavy" for level in (body.lapses or {}).values()):
+        parts.append(
+            "A hard day does not undo the days behind you. "
+            "If you want to talk to someone, the lines below answer day and night."
+        )
+    if body.craving is not None and body.craving >= CRAVING_ALERT:
+        parts.append(
+            "Strong cravings rise and pass. Someone on these lines can help you ride this one out."
+        )
+    parts.append("What you write here stays with you: nothing is sent to anyone.")
+    return " ".join(dict.fromkeys(parts))
+
+
+def crisis_line_out(line: CrisisLine) -> CrisisLineOut:
+    text = None
+    if line.text_number:
+        text = {"number": line.text_number}
+        if line.text_message:
+            text["message"] = line.text_message
+    return CrisisLineOut(
+        name=line.name,
+        phone=line.phone,
+        tty=line.tty,
+        text=text,
+        chat_url=line.chat_url,
+        hours=line.hours,
+        languages=line.languages,
+        notes=line.notes,
+        categories=list(line.categories),
+        source_url=line.source_url,
+        verified_on=line.verified_on,
+    )
+
+
+def support_for(session: Session, body: CheckinIn, needs: list[str]) -> Support | None:
+    if not needs_support(body):
+        return None
+    lines = session.exec(select(CrisisLine).order_by(col(CrisisLine.name))).all()
+    # Lines that match what the member said they need come first; the rest follow.
+    wanted = set(needs)
+    ordered = sorted(lines, key=lambda line: not (wanted & set(line.categories)))
+    categories = session.exec(select(Category).where(col(Category.slug).in_(needs))).all()
+    by_slug = {category.slug: category for category in categories}
+    resources = [
+        ResourcePointer(
+            category=slug,
+            name=by_slug[slug].name,
+            description=by_slug[slug].description,
+            search_url=f"/v1/resources?category={slug}",
+        )
+        for slug in needs
+        if slug in by_slug
+    ]
+    return Support(
+        message=_message(body),
+        crisis_lines=[crisis_line_out(line) for line in ordered],
+        resources=resources,
+    )

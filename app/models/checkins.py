@@ -1,0 +1,49 @@
+"""Daily check-ins and the tracks they report on."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, LargeBinary, SmallInteger, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, owner_field, utc_field
+
+
+class Track(SQLModel, table=True):
+    """Something a member keeps track of (`substances`, `the-life`…). A removed track keeps its
+    row (removed_at set) so past check-ins that mention it keep their meaning."""
+
+    __table_args__ = (UniqueConstraint("account_id", "slug", name="uq_track_account_slug"),)
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = owner_field()
+    slug: str = Field(max_length=40)
+    label: str = Field(max_length=60)
+    position: int = 0
+    removed_at: datetime | None = utc_field(nullable=True)
+
+
+class Checkin(SQLModel, table=True):
+    """One per member per local calendar day. `note` and `triggers` are stored only encrypted."""
+
+    __table_args__ = (UniqueConstraint("account_id", "day", name="uq_checkin_account_day"),)
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE")
+    day: date
+    mood: int | None = Field(default=None, sa_type=SmallInteger)
+    craving: int | None = Field(default=None, sa_type=SmallInteger)
+    difficulty: int | None = Field(default=None, sa_type=SmallInteger)
+    safe: bool | None = None
+    attended_meeting: bool | None = None
+    reached_out: bool | None = None
+    # {track_slug: "none" | "some" | "heavy"}
+    lapses: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    # Category slugs, kept readable: group aggregates count unmet needs.
+    needs: list[str] = Field(default_factory=list, sa_type=JSON)
+    triggers_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
+    note_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
+    # Random per write, so a stale tag can never match a later version or a re-created day.
+    etag: str = Field(max_length=32)
+    created_at: datetime = utc_field()
+    updated_at: datetime = utc_field()

@@ -1,0 +1,341 @@
+"""The progress engine: a member's check-in days in, their journey out.
+
+Pure functions: no database, no clock, no HTTP. The definitions are those of the API contract §4,
+made exact here (docs/progress.md explains them in plain words):
+
+- A check-in day is a *lapse day* if it reports `some` or `heavy` on any track, including tracks
+  removed since: history is never rewritten. Other check-in days are lapse-free. Days without a
+  check-in are unknown, never lapses.
+- The *silence* between two check-ins is the number of calendar days strictly between them.
+- An episode starts at the first lapse-free check-in; again at the first lapse-free check-in after a
+  lapse day (a return after a lapse); and again at the first lapse-free check-in after a silence of
+  at least `absence_days` (a return after absence). An episode cannot start on a lapse day, so when
+  the first check-ins are lapses the first episode starts at the first lapse-free one after them.
+- An episode ends the day before a lapse day (unknown days in between count), or at its last
+  check-in before a silence. The last episode is open (`ended_by` null) unless a lapse ended it.
+- `days_to_return` runs from the lapse day that ended the previous episode, or from the last
+  check-in before the silence, to the check-in that starts the new episode.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from statistics import median
+from typing import Literal
+
+MILESTONE_THRESHOLDS = (1, 7, 14, 30, 60, 90, 180, 365, 730, 1095)
+LAPSE_LEVELS = ("some", "heavy")
+DEFAULT_ABSENCE_DAYS = 14
+
+Level = Literal["none", "some", "heavy"]
+
+
+class State(StrEnum):
+    NEW = "new"
+    ON_TRACK = "on_track"
+    LAPSED = "lapsed"
+    AWAY = "away"
+
+
+@dataclass(frozen=True)
+class Day:
+    """One check-in, reduced to what progress needs."""
+
+    day: date
+    lapses: dict[str, Level] = field(default_factory=dict)
+    mood: int | None = None
+    craving: int | None = None
+
+    @property
+    def is_lapse(self) -> bool:
+        return any(level in LAPSE_LEVELS for level in self.lapses.values())
+
+
+@dataclass(frozen=True)
+class Episode:
+    start: date
+    end: date
+    ended_by: Literal["lapse", "absence"] | None
+    # How many days it took to come back to start this episode (None for the first).
+    days_to_return: int | None
+    returned_after: Literal["lapse", "absence"] | None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class TrackSummary:
+    slug: str
+    label: str
+    free_days_total: int
+    lapse_days_total: int
+    heavy_days_total: int
+    free_pct_30: float | None
+    free_pct_90: float | None
+    heavy_days_30: int
+
+
+@dataclass(frozen=True)
+class Milestone:
+    kind: Literal["days_on_track_total", "run"]
+    threshold: int
+    reached_on: date
+
+
+@dataclass(frozen=True)
+class Journey:
+    as_of: date
+    state: State
+    attempt: int
+    returns: int
+    days_on_track_total: int
+    current_run_days: int
+    longest_run_days: int
+    median_days_to_return: float | None
+    last_days_to_return: int | None
+    checkin_days_total: int
+    checkin_days_30: int
+    first_checkin: date | None
+    last_checkin: date | None
+    tracks: list[TrackSummary]
+    episodes: list[Episode]
+    milestones: list[Milestone]
+    message: str
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    week_start: date
+    checkin_days: int
+    free_days: int
+    lapse_days: int
+    mean_mood: float | None
+    mean_craving: float | None
+
+
+# --- episodes ---------------------------------------------------------------------------------
+
+
+def silence_between(earlier: date, later: date) -> int:
+    """Calendar days strictly between two check-ins."""
+    return (later - earlier).days - 1
+
+
+@dataclass
+class _OpenEpisode:
+    start: date
+    last: date
+    days_to_return: int | None
+    returned_after: Literal["lapse", "absence"] | None
+
+    def close(self, end: date, ended_by: Literal["lapse", "absence"] | None) -> Episode:
+        return Episode(self.start, end, ended_by, self.days_to_return, self.returned_after)
+
+
+def episodes_of(days: Sequence[Day], absence_days: int) -> list[Episode]:
+    """The episodes of check-in days sorted by date (one record per date)."""
+    episodes: list[Episode] = []
+    current: _OpenEpisode | None = None
+    # After an episode ends: why, and the day a return is measured from.
+    pending: tuple[Literal["lapse", "absence"], date] | None = None
+    previous: date | None = None
+
+    for record in days:
+        if current and previous and silence_between(previous, record.day) >= absence_days:
+            episodes.append(current.close(current.last, "absence"))
+            pending, current = ("absence", current.last), None
+        if record.is_lapse:
+            if current:
+                episodes.append(current.close(record.day - timedelta(days=1), "lapse"))
+                pending, current = ("lapse", record.day), None
+        elif current:
+            current.last = record.day
+        elif pending:
+            reason, since = pending
+            current = _OpenEpisode(record.day, record.day, (record.day - since).days, reason)
+            pending = None
+        else:
+            current = _OpenEpisode(record.day, record.day, None, None)
+        previous = record.day
+
+    if current:
+        episodes.append(current.close(current.last, None))
+    return episodes
+
+
+# --- the journey ------------------------------------------------------------------------------
+
+
+def journey(
+    days: Iterable[Day],
+    tracks: Sequence[tuple[str, str]],
+    as_of: date,
+    absence_days: int = DEFAULT_ABSENCE_DAYS,
+) -> Journey:
+    """The member's journey as of a day. `tracks` are the current (slug, label) pairs."""
+    history = _up_to(days, as_of)
+    episodes = episodes_of(history, absence_days)
+    returns = [episode.days_to_return for episode in episodes if episode.days_to_return is not None]
+    last = history[-1] if history else None
+    state = _state(last, as_of, absence_days)
+    current_run = 0
+    if episodes and episodes[-1].ended_by is None:
+        current_run = episodes[-1].days
+    days_on_track_total = sum(episode.days for episode in episodes)
+
+    return Journey(
+        as_of=as_of,
+        state=state,
+        attempt=len(episodes) or (1 if history else 0),
+        returns=len(returns),
+        days_on_track_total=days_on_track_total,
+        current_run_days=current_run,
+        longest_run_days=max((episode.days for episode in episodes), default=0),
+        median_days_to_return=float(median(returns)) if returns else None,
+        last_days_to_return=returns[-1] if returns else None,
+        checkin_days_total=len(history),
+        checkin_days_30=sum(1 for record in history if (as_of - record.day).days < 30),
+        first_checkin=history[0].day if history else None,
+        last_checkin=last.day if last else None,
+        tracks=[_track_summary(history, slug, label, as_of) for slug, label in tracks],
+        episodes=episodes,
+        milestones=milestones_of(episodes),
+        message=message_for(state, len(returns), days_on_track_total, episodes),
+    )
+
+
+def _up_to(days: Iterable[Day], as_of: date) -> list[Day]:
+    by_day = {record.day: record for record in days if record.day <= as_of}
+    return [by_day[day] for day in sorted(by_day)]
+
+
+def _state(last: Day | None, as_of: date, absence_days: int) -> State:
+    if last is None:
+        return State.NEW
+    if (as_of - last.day).days >= absence_days:
+        return State.AWAY
+    return State.LAPSED if last.is_lapse else State.ON_TRACK
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _track_summary(history: Sequence[Day], slug: str, label: str, as_of: date) -> TrackSummary:
+    levels = [(record.day, record.lapses[slug]) for record in history if slug in record.lapses]
+
+    def window(days: int) -> list[Level]:
+        return [level for day, level in levels if (as_of - day).days < days]
+
+    last_30, last_90 = window(30), window(90)
+    return TrackSummary(
+        slug=slug,
+        label=label,
+        free_days_total=sum(1 for _, level in levels if level == "none"),
+        lapse_days_total=sum(1 for _, level in levels if level in LAPSE_LEVELS),
+        heavy_days_total=sum(1 for _, level in levels if level == "heavy"),
+        free_pct_30=_percent(last_30.count("none"), len(last_30)),
+        free_pct_90=_percent(last_90.count("none"), len(last_90)),
+        heavy_days_30=last_30.count("heavy"),
+    )
+
+
+def milestones_of(episodes: Sequence[Episode]) -> list[Milestone]:
+    """Cumulative milestones on the day the total reached them; run milestones the first time an
+    episode lasted that long. Both come from history, so they stay once reached."""
+    reached: list[Milestone] = []
+    total_before = 0
+    for episode in episodes:
+        for threshold in MILESTONE_THRESHOLDS:
+            if total_before < threshold <= total_before + episode.days:
+                day = episode.start + timedelta(days=threshold - total_before - 1)
+                reached.append(Milestone("days_on_track_total", threshold, day))
+        total_before += episode.days
+    for threshold in MILESTONE_THRESHOLDS:
+        first = next((episode for episode in episodes if episode.days >= threshold), None)
+        if first is not None:
+            day = first.start + timedelta(days=threshold - 1)
+            reached.append(Milestone("run", threshold, day))
+    return sorted(reached, key=lambda milestone: (milestone.reached_on, milestone.kind))
+
+
+# --- words ------------------------------------------------------------------------------------
+
+COME_BACK = "Many people come back five to ten times before a change holds."
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'' if count == 1 else 's'}"
+
+
+def _ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def message_for(state: State, returns: int, total: int, episodes: Sequence[Episode]) -> str:
+    """Warm and factual. Every return is welcomed and counted; nothing is ever lost."""
+    if state is State.NEW:
+        return "Welcome. Check in whenever you can: every day you do is part of your journey."
+    if state is State.AWAY:
+        return (
+            f"Welcome, whenever you are ready. Your {_days(total)} on track are still yours. "
+            f"{COME_BACK} Coming back is part of it."
+        )
+    if state is State.LAPSED:
+        return (
+            f"Thank you for checking in honestly. A lapse takes nothing away: your {_days(total)} "
+            f"on track are still yours. {COME_BACK} When you are ready, check in again."
+        )
+    current = episodes[-1]
+    if returns:
+        return (
+            f"Welcome back: this is your {_ordinal(returns)} return, and it counts. "
+            f"{COME_BACK} You have {_days(total)} on track in all, "
+            f"{_days(current.days)} on this stretch."
+        )
+    return f"You have {_days(total)} on track. Keep checking in, one day at a time."
+
+
+# --- weekly series for charts -----------------------------------------------------------------
+
+
+def week_start(day: date) -> date:
+    """Monday of the calendar week holding `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def weekly(days: Iterable[Day], as_of: date, weeks: int) -> list[WeekSummary]:
+    """The last `weeks` calendar weeks (Monday to Sunday) up to the one holding `as_of`, oldest
+    first. A check-in day is free when it reports `none` on some track and a lapse on none."""
+    last_week = week_start(as_of)
+    first_week = last_week - timedelta(weeks=weeks - 1)
+    buckets: dict[date, list[Day]] = {first_week + timedelta(weeks=i): [] for i in range(weeks)}
+    for record in _up_to(days, as_of):
+        start = week_start(record.day)
+        if start in buckets:
+            buckets[start].append(record)
+    return [_week(start, records) for start, records in buckets.items()]
+
+
+def _mean(values: Sequence[int]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def _week(start: date, records: Sequence[Day]) -> WeekSummary:
+    return WeekSummary(
+        week_start=start,
+        checkin_days=len(records),
+        free_days=sum(
+            1 for record in records if not record.is_lapse and "none" in record.lapses.values()
+        ),
+        lapse_days=sum(1 for record in records if record.is_lapse),
+        mean_mood=_mean([record.mood for record in records if record.mood is not None]),
+        mean_craving=_mean([record.craving for record in records if record.craving is not None]),
+    )

@@ -1,0 +1,42 @@
+"""GET /v1/progress and /v1/progress/weekly (API contract §4)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.accounts.deps import CurrentCaller
+from app.core.db import SessionDep
+from app.core.openapi import problem_responses
+from app.core.runtime import RuntimeDep
+from app.progress import service
+from app.progress.schemas import ProgressOut, WeekOut
+
+router = APIRouter(prefix="/v1/progress", tags=["progress"])
+
+AsOf = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        description="A past day (YYYY-MM-DD) to see the journey as it stood then; default today.",
+        examples=["2026-11-01"],
+    ),
+]
+
+
+@router.get("", response_model=ProgressOut, responses=problem_responses(401, 422))
+def get_progress(
+    caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep, as_of: AsOf = None
+) -> ProgressOut:
+    """The member's journey: returns count, days on track are never lost, milestones stay."""
+    return service.progress(runtime, session, caller, as_of)
+
+
+@router.get("/weekly", response_model=list[WeekOut], responses=problem_responses(401, 422))
+def get_weekly(
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    weeks: Annotated[int, Query(ge=1, le=104, description="Calendar weeks, oldest first")] = 12,
+    as_of: AsOf = None,
+) -> list[WeekOut]:
+    return service.weekly(runtime, session, caller, weeks, as_of)

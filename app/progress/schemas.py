@@ -1,0 +1,60 @@
+"""The journey as the API sends it (API contract §4)."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class TrackProgress(BaseModel):
+    slug: str
+    label: str
+    free_days_total: int
+    lapse_days_total: int
+    heavy_days_total: int
+    free_pct_30: float | None = Field(description="% of reported days free, last 30 days")
+    free_pct_90: float | None = Field(description="% of reported days free, last 90 days")
+    heavy_days_30: int
+
+
+class EpisodeOut(BaseModel):
+    start: date
+    end: date
+    days: int
+    ended_by: Literal["lapse", "absence"] | None
+    days_to_return: int | None
+
+
+class MilestoneOut(BaseModel):
+    kind: Literal["days_on_track_total", "run"]
+    threshold: int
+    reached_on: date
+
+
+class ProgressOut(BaseModel):
+    as_of: date
+    state: Literal["new", "on_track", "lapsed", "away"]
+    attempt: int
+    returns: int
+    days_on_track_total: int
+    current_run_days: int
+    longest_run_days: int
+    median_days_to_return: float | None
+    last_days_to_return: int | None
+    checkin_days_total: int
+    checkin_days_30: int
+    first_checkin: date | None
+    last_checkin: date | None
+    tracks: list[TrackProgress]
+    episodes: list[EpisodeOut]
+    milestones: list[MilestoneOut]
+    message: str
+
+
+class WeekOut(BaseModel):
+    week_start: date = Field(description="Monday of the calendar week")
+    checkin_days: int
+    free_days: int
+    lapse_days: int
+    mean_mood: float | None
+    mean_craving: float | None
