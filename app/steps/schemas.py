@@ -19,7 +19,8 @@ class StepOut(BaseModel):
 class StepIn(StrictInput):
     status: StepStatus
     note: Annotated[str, Field(min_length=1, max_length=4000)] | None = Field(
-        default=None, description="Private; stored encrypted. Omit it to keep the current note."
+        default=None,
+        description="Private, stored encrypted. Leave it out to keep the note; null removes it.",
     )
 
 

@@ -54,7 +54,7 @@ def set_step(
     if row.status == "done" and body.status != "done":
         row.revisits += 1
     row.status = body.status
-    if body.note is not None:
+    if "note" in body.model_fields_set:  # absent: keep the note; null: remove it
         row.note_sealed = cipher.seal_json("step", str(number), "note", body.note)
     row.updated_at = runtime.clock()
     session.add(row)

@@ -347,3 +347,45 @@ def test_results_do_not_depend_on_insertion_order(
     shuffled = days[:]
     shuffler.shuffle(shuffled)
     assert at_end(shuffled) == at_end(days)
+
+
+def test_the_worked_example_in_docs_progress_md() -> None:
+    both_free = {"substances": "none", "the-life": "none"}
+    days = [Day(date(2026, 10, i), dict(both_free)) for i in (1, 2, 3, 5, 6, 7, 8, 9, 10)]  # type: ignore[arg-type]
+    days.append(Day(date(2026, 10, 11), {"substances": "some", "the-life": "none"}))
+    days.append(Day(date(2026, 10, 12), {"substances": "heavy", "the-life": "none"}))
+    days += [Day(date(2026, 10, i), dict(both_free)) for i in range(14, 21)]  # type: ignore[arg-type]
+    days += [Day(date(2026, 11, i), dict(both_free)) for i in range(8, 16)]  # type: ignore[arg-type]
+    tracks = [("substances", "Substances"), ("the-life", "The life")]
+    result = journey(days, tracks, date(2026, 11, 15))
+
+    assert result.state is State.ON_TRACK
+    assert (result.attempt, result.returns) == (3, 2)
+    assert result.days_on_track_total == 25
+    assert (result.current_run_days, result.longest_run_days) == (8, 10)
+    assert (result.median_days_to_return, result.last_days_to_return) == (11.0, 19)
+    assert (result.checkin_days_total, result.checkin_days_30) == (26, 12)
+    assert [(e.days, e.ended_by, e.days_to_return) for e in result.episodes] == [
+        (10, "lapse", None),
+        (7, "absence", 3),
+        (8, None, 19),
+    ]
+    substances, life = result.tracks
+    assert (
+        substances.free_days_total,
+        substances.lapse_days_total,
+        substances.heavy_days_total,
+    ) == (24, 2, 1)
+    assert (substances.free_pct_30, substances.free_pct_90) == (100.0, 92.3)
+    assert (life.free_days_total, life.lapse_days_total, life.free_pct_90) == (26, 0, 100.0)
+    assert [(m.kind, m.threshold, m.reached_on) for m in result.milestones] == [
+        ("days_on_track_total", 1, date(2026, 10, 1)),
+        ("run", 1, date(2026, 10, 1)),
+        ("days_on_track_total", 7, date(2026, 10, 7)),
+        ("run", 7, date(2026, 10, 7)),
+        ("days_on_track_total", 14, date(2026, 10, 17)),
+    ]
+    assert result.message == (
+        "Welcome back: this is your 2nd return, and it counts. Many people come back five to ten "
+        "times before a change holds. You have 25 days on track in all, 8 days on this stretch."
+    )

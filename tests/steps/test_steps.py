@@ -51,8 +51,12 @@ def test_going_back_from_done_counts_a_revisit(client: TestClient) -> None:
     assert back["note"] == "starting my honest look"  # kept when not sent
     assert put("done")["revisits"] == 1
     assert put("not_started")["revisits"] == 2
+    cleared = client.put(
+        "/v1/me/steps/4", json={"status": "working", "note": None}, headers=auth(member)
+    )
+    assert cleared.json()["note"] is None
     mine = client.get("/v1/me/steps", headers=auth(member)).json()
-    assert mine[3]["status"] == "not_started"
+    assert mine[3]["status"] == "working"
     assert mine[3]["revisits"] == 2
 
 
