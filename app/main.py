@@ -30,6 +30,8 @@ from app.ops.metrics import Metrics
 from app.ops.metrics import router as metrics_router
 from app.ops.router import router as ops_router
 from app.progress.router import router as progress_router
+from app.resources.router import crisis_router
+from app.resources.router import router as resources_router
 from app.steps import service as steps
 from app.steps.router import my_steps_router, program_router
 
@@ -45,6 +47,8 @@ ROUTERS = (
     progress_router,
     program_router,
     my_steps_router,
+    resources_router,
+    crisis_router,
 )
 
 DESCRIPTION = """\

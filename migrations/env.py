@@ -8,6 +8,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 from app.core.config import get_settings
 from app.core.db import create_database
+from app.core.migrations import include_object
 from app.core.types import UTCDateTime
 from app.models import metadata
 
@@ -51,6 +52,7 @@ def run_online() -> None:
                 render_as_batch=True,
                 compare_type=True,
                 render_item=render_item,
+                include_object=include_object,
             )
             with context.begin_transaction():
                 context.run_migrations()

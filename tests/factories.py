@@ -88,3 +88,16 @@ def assert_absent_from_sqlite_files(database_url: str, canaries: list[str]) -> N
             content = file.read_bytes()
             for canary in canaries:
                 assert canary.encode() not in content, (file.name, canary)
+
+
+def make_admin(client: TestClient, app: FastAPI) -> dict[str, Any]:
+    """A registered account promoted to admin directly in the database."""
+    member = register(client, handle=new_handle("admin"))
+    engine = app.state.runtime.database.writer
+    account = uuid.UUID(member["account"]["id"])
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE account SET role = 'admin' WHERE id = :id"),
+            {"id": account.hex if engine.dialect.name == "sqlite" else account},
+        )
+    return member

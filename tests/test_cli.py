@@ -33,7 +33,7 @@ def categories(url: str) -> list[tuple[object, ...]]:
             return [
                 tuple(row)
                 for row in connection.execute(
-                    text("SELECT id, slug, name, description FROM category ORDER BY slug")
+                    text("SELECT id, code, name, description FROM taxonomy_term ORDER BY code")
                 )
             ]
     finally:

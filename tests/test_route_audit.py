@@ -24,6 +24,11 @@ PUBLIC = {
     ("POST", "/v1/auth/login"),
     ("POST", "/v1/auth/recover"),
     ("GET", "/v1/program/steps"),  # the same text for everyone
+    # The directory: searches need no account at all, so none is ever tied to them.
+    ("GET", "/v1/resources"),
+    ("GET", "/v1/resources/categories"),
+    ("GET", "/v1/resources/{resource_id}"),
+    ("GET", "/v1/crisis"),
 }
 
 

@@ -16,6 +16,7 @@ from app.checkins.schemas import (
     TracksIn,
     checkin_example,
 )
+from app.core.caching import tags_of
 from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
@@ -87,7 +88,7 @@ def get_checkin(
     session: SessionDep,
 ) -> Response:
     checkin, etag = service.get_checkin(runtime, session, caller, day)
-    if etag in service.tags_of(request.headers.get("if-none-match")):
+    if etag in tags_of(request.headers.get("if-none-match")):
         return Response(status_code=304, headers={"ETag": etag})
     return JSONResponse(checkin.model_dump(mode="json"), headers={"ETag": etag})
 

@@ -17,10 +17,12 @@ from app.accounts.keys import MemberCipher, member_cipher
 from app.checkins.schemas import CheckinIn, CheckinOut, CheckinWritten
 from app.checkins.support import support_for
 from app.checkins.tracks import active_tracks
+from app.core.caching import tags_of
 from app.core.errors import AppError, not_found, validation_problem
 from app.core.pagination import Page, decode_cursor, encode_cursor
 from app.core.runtime import Runtime
-from app.models import Account, Category, Checkin
+from app.models import Account, Checkin
+from app.resources.categories import categories
 
 DAYS_BACK = 366
 WRITE_ATTEMPTS = 3
@@ -63,10 +65,6 @@ def writable_day(account: Account, text: str, now: datetime) -> date:
 
 def quoted(etag: str) -> str:
     return f'"{etag}"'
-
-
-def tags_of(header: str | None) -> set[str]:
-    return {tag.strip() for tag in (header or "").split(",") if tag.strip()}
 
 
 @dataclass(frozen=True)
@@ -150,7 +148,7 @@ def _check_references(session: Session, account_id: uuid.UUID, body: CheckinIn) 
             )
     needs = list(dict.fromkeys(body.needs or []))  # repeated needs count once
     if needs:
-        known = set(session.exec(select(Category.slug).where(col(Category.slug).in_(needs))).all())
+        known = {term.code for term in categories(session, needs)}
         unknown = [slug for slug in needs if slug not in known]
         if unknown:
             raise _unknown_references(

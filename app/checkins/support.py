@@ -6,7 +6,8 @@ It is shown to the member only. Nothing is ever sent to anyone because of a chec
 from sqlmodel import Session, col, select
 
 from app.checkins.schemas import CheckinIn, CrisisLineOut, ResourcePointer, Support
-from app.models import Category, CrisisLine
+from app.models import CrisisLine
+from app.resources.categories import categories
 
 CRAVING_ALERT = 8
 
@@ -65,8 +66,7 @@ def support_for(session: Session, body: CheckinIn, needs: list[str]) -> Support 
     # Lines that match what the member said they need come first; the rest follow.
     wanted = set(needs)
     ordered = sorted(lines, key=lambda line: not (wanted & set(line.categories)))
-    categories = session.exec(select(Category).where(col(Category.slug).in_(needs))).all()
-    by_slug = {category.slug: category for category in categories}
+    by_slug = {term.code: term for term in categories(session, needs)}
     resources = [
         ResourcePointer(
             category=slug,

@@ -16,6 +16,17 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+# Full-text search objects live in migrations only: they are dialect-specific, not models.
+UNMODELLED = ("service_fts", "ix_service_search_text_fts")
+
+
+def include_object(
+    _object: object, name: str | None, _kind: str, _reflected: bool, _compare_to: object
+) -> bool:
+    """Leave the full-text search objects out of model/migration comparisons."""
+    return not (name or "").startswith(UNMODELLED)
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 

@@ -49,6 +49,11 @@ def install_openapi(app: FastAPI) -> None:
                     extra |= WITH_A_BODY
                 for status, description in extra.items():
                     responses.setdefault(status, _problem(description))
+                if "requestBody" in operation or operation.get("parameters"):
+                    # FastAPI's own 422 entry says application/json; ours are problem+json.
+                    responses["422"] = _problem(WITH_A_BODY["422"])
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
         app.openapi_schema = schema
         return schema
 

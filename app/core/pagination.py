@@ -6,6 +6,8 @@ depth and never skips or repeats an item when rows are added between pages.
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -23,14 +25,24 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None
 
 
-def encode_cursor(key: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
+def _signature(payload: str, secret: bytes) -> str:
+    return hmac.new(secret, payload.encode("ascii"), hashlib.sha256).hexdigest()[:22]
 
 
-def decode_cursor(cursor: str, length: int) -> list[Any]:
+def encode_cursor(key: list[Any], secret: bytes | None = None) -> str:
+    """With a secret the cursor is signed, so a changed one is refused rather than obeyed."""
+    payload = base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
+    return f"{payload}.{_signature(payload, secret)}" if secret else payload
+
+
+def decode_cursor(cursor: str, length: int, secret: bytes | None = None) -> list[Any]:
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError
+        if secret:
+            cursor, _, signature = cursor.partition(".")
+            if not hmac.compare_digest(signature, _signature(cursor, secret)):
+                raise ValueError
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, binascii.Error, UnicodeError) as exc:

@@ -3,7 +3,16 @@
 from app.models.accounts import ROLES, Account, AuthSession, MemberKey, RecoveryCode
 from app.models.base import SQLModel
 from app.models.checkins import Checkin, Track
-from app.models.directory import Category, CrisisLine
+from app.models.directory import (
+    CrisisLine,
+    Organization,
+    Service,
+    ServiceHours,
+    ServiceLanguage,
+    ServiceTerm,
+    Taxonomy,
+    TaxonomyTerm,
+)
 from app.models.ops import AppMeta, Throttle
 from app.models.steps import StepProgress
 
@@ -14,13 +23,19 @@ __all__ = [
     "Account",
     "AppMeta",
     "AuthSession",
-    "Category",
     "Checkin",
     "CrisisLine",
     "MemberKey",
+    "Organization",
     "RecoveryCode",
     "SQLModel",
+    "Service",
+    "ServiceHours",
+    "ServiceLanguage",
+    "ServiceTerm",
     "StepProgress",
+    "Taxonomy",
+    "TaxonomyTerm",
     "Throttle",
     "Track",
     "metadata",

@@ -1,19 +1,106 @@
-"""The resource directory's categories (seeded; extensible by admins)."""
+"""The resource directory, shaped after Open Referral HSDS 3.x.
+
+Each service keeps its full HSDS document (the source of truth, so exports round-trip exactly);
+the columns beside it are projections for search: text, a search point, categories, languages and
+weekly opening hours. A confidential service's search point is the centre of a coarse grid cell,
+never its real location (docs/integrators.md says how coarse and why).
+"""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Float, Index, SmallInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field
+from app.models.base import id_field, utc_field
 
 
-class Category(SQLModel, table=True):
+class Taxonomy(SQLModel, table=True):
     id: uuid.UUID = id_field()
-    slug: str = Field(max_length=40, unique=True)
-    name: str = Field(max_length=80)
-    description: str = Field(max_length=500)
+    name: str = Field(max_length=200)
+    description: str = Field(sa_type=Text)
+    uri: str | None = Field(default=None, max_length=500)
+    version: str | None = Field(default=None, max_length=50)
+
+
+class TaxonomyTerm(SQLModel, table=True):
+    """A term of any taxonomy. Waymark's categories are the terms of its own taxonomy."""
+
+    __tablename__ = "taxonomy_term"
+    __table_args__ = (UniqueConstraint("taxonomy_id", "code", name="uq_taxonomy_term_code"),)
+
+    id: uuid.UUID = id_field()
+    taxonomy_id: uuid.UUID | None = Field(
+        default=None, foreign_key="taxonomy.id", ondelete="CASCADE", index=True
+    )
+    code: str | None = Field(default=None, max_length=100)
+    name: str = Field(max_length=200)
+    description: str = Field(sa_type=Text)
+    parent_id: uuid.UUID | None = Field(default=None, index=True)
+    language: str | None = Field(default=None, max_length=20)
+    term_uri: str | None = Field(default=None, max_length=500)
+
+
+class Organization(SQLModel, table=True):
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=300)
+    # The HSDS organization without nested services or locations.
+    document: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    last_modified: datetime = utc_field()
+
+
+class Service(SQLModel, table=True):
+    __table_args__ = (Index("ix_service_search_point", "search_lat", "search_lng"),)
+
+    id: uuid.UUID = id_field()
+    organization_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organization.id", ondelete="SET NULL", index=True
+    )
+    name: str = Field(max_length=300, index=True)
+    status: str = Field(max_length=32)
+    confidential: bool = False
+    free: bool = False
+    open_24_7: bool = False
+    timezone: str = Field(default="UTC", max_length=64, index=True)
+    # Where searches by distance find it: exact, or a coarse cell centre when confidential.
+    search_lat: float | None = Field(default=None, sa_type=Float)
+    search_lng: float | None = Field(default=None, sa_type=Float)
+    search_text: str = Field(default="", sa_type=Text)
+    # The full HSDS service (organization referenced by organization_id, not nested).
+    document: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    last_modified: datetime = utc_field(index=True)
+    # A tombstone: deleted services stay as an id and a date, for `modified_after` syncs.
+    deleted_at: datetime | None = utc_field(nullable=True)
+
+
+class ServiceTerm(SQLModel, table=True):
+    __tablename__ = "service_term"
+
+    service_id: uuid.UUID = Field(foreign_key="service.id", ondelete="CASCADE", primary_key=True)
+    term_id: uuid.UUID = Field(
+        foreign_key="taxonomy_term.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+
+
+class ServiceLanguage(SQLModel, table=True):
+    __tablename__ = "service_language"
+
+    service_id: uuid.UUID = Field(foreign_key="service.id", ondelete="CASCADE", primary_key=True)
+    code: str = Field(max_length=8, primary_key=True, index=True)
+
+
+class ServiceHours(SQLModel, table=True):
+    """Weekly opening hours in the service's own time zone; overnight hours are split at
+    midnight. Minutes from midnight; day 0 is Monday."""
+
+    __tablename__ = "service_hours"
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID = Field(foreign_key="service.id", ondelete="CASCADE", index=True)
+    day: int = Field(sa_type=SmallInteger)
+    opens: int = Field(sa_type=SmallInteger)
+    closes: int = Field(sa_type=SmallInteger)
 
 
 class CrisisLine(SQLModel, table=True):

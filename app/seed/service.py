@@ -11,24 +11,24 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.db import insert_if_absent
-from app.models import Category, CrisisLine
-
-# Fixed ids: the same category has the same id in every installation (and in HSDS exports).
-CATEGORY_NAMESPACE = uuid.UUID("3b0d8f7e-2c1a-4f7b-9a1e-5d6c7b8a9f01")
+from app.models import CrisisLine, Taxonomy, TaxonomyTerm
+from app.resources.categories import (
+    NAMESPACE,
+    TAXONOMY_DESCRIPTION,
+    TAXONOMY_ID,
+    TAXONOMY_NAME,
+    category_id,
+)
 
 
 def _load(name: str) -> Any:
     return json.loads(resources.files("app.seed").joinpath(name).read_text(encoding="utf-8"))
 
 
-def category_id(slug: str) -> uuid.UUID:
-    return uuid.uuid5(CATEGORY_NAMESPACE, slug)
-
-
 def crisis_line_values(line: dict[str, Any]) -> dict[str, Any]:
     text = line.get("text") or {}
     return {
-        "id": uuid.uuid5(CATEGORY_NAMESPACE, "crisis-line/" + line["name"]),
+        "id": uuid.uuid5(NAMESPACE, "crisis-line/" + line["name"]),
         "name": line["name"],
         "country": "US",
         "phone": line["phone"],
@@ -46,8 +46,23 @@ def crisis_line_values(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def seed(session: Session) -> None:
+    insert_if_absent(
+        session,
+        Taxonomy,
+        {"id": TAXONOMY_ID, "name": TAXONOMY_NAME, "description": TAXONOMY_DESCRIPTION},
+    )
     for category in _load("categories.json"):
-        insert_if_absent(session, Category, {"id": category_id(category["slug"]), **category})
+        insert_if_absent(
+            session,
+            TaxonomyTerm,
+            {
+                "id": category_id(category["slug"]),
+                "taxonomy_id": TAXONOMY_ID,
+                "code": category["slug"],
+                "name": category["name"],
+                "description": category["description"],
+            },
+        )
     for line in _load("crisis_lines_us.json"):
         insert_if_absent(session, CrisisLine, crisis_line_values(line))
     session.commit()

@@ -1,0 +1,358 @@
+"""HSDS service documents: built from v1 writes, projected for search, rendered for v1, and
+redacted for confidential locations.
+
+A service's HSDS document is the source of truth. Waymark's own facts ride in it under
+`waymark_` names (HSDS allows extra properties): `waymark_confidential`, `waymark_free`,
+`waymark_open_24_7`, `waymark_timezone`.
+"""
+
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.resources.schemas import (
+    AddressOut,
+    OrganizationRef,
+    PhoneOut,
+    ResourceOut,
+    ScheduleOut,
+    _ResourceFields,
+)
+
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Confidential locations are searched by the centre of a 0.1-degree cell: about 11 km north to
+# south and 8 to 9 km east to west across the US. Enough to find "a shelter near me", too coarse to
+# find a building. distance_km to them is given in whole kilometres.
+CONFIDENTIAL_CELL_DEGREES = 0.1
+LOCATION_KEYS_HIDDEN = ("latitude", "longitude", "addresses", "external_identifier")
+
+
+def child_id(service_id: uuid.UUID | str, what: str) -> str:
+    """Stable ids for the parts Waymark writes, so a re-render never changes them."""
+    return str(uuid.uuid5(uuid.UUID(str(service_id)), what))
+
+
+def coarse(lat: float, lng: float) -> tuple[float, float]:
+    cell = CONFIDENTIAL_CELL_DEGREES
+
+    def centre(value: float) -> float:
+        return round(math.floor(value / cell) * cell + cell / 2, 4)
+
+    return centre(lat), centre(lng)
+
+
+# --- v1 fields into a document ----------------------------------------------------------------
+
+
+def apply_fields(
+    document: dict[str, Any],
+    fields: _ResourceFields,
+    sent: Iterable[str],
+    category_ids: Mapping[str, uuid.UUID],
+    organization_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    """Write the sent v1 fields into an HSDS service document; HSDS fields v1 does not know
+    (from an import) are kept as they are."""
+    doc = dict(document)
+    sid = doc["id"]
+    sent = set(sent)
+    simple = {
+        "name": "name",
+        "description": "description",
+        "url": "url",
+        "email": "email",
+        "status": "status",
+        "eligibility": "eligibility_description",
+        "fees": "fees_description",
+        "confidential": "waymark_confidential",
+        "free": "waymark_free",
+        "open_24_7": "waymark_open_24_7",
+        "timezone": "waymark_timezone",
+    }
+    for name, key in simple.items():
+        if name in sent:
+            value = getattr(fields, name)
+            if value is None:
+                doc.pop(key, None)
+            else:
+                doc[key] = value
+    if "organization" in sent:
+        if organization_id is None:
+            doc.pop("organization_id", None)
+        else:
+            doc["organization_id"] = str(organization_id)
+    if "phones" in sent:
+        doc["phones"] = [
+            {
+                "id": child_id(sid, f"phone/{i}"),
+                "number": phone.number,
+                "type": phone.type,
+                **({"description": phone.description} if phone.description else {}),
+            }
+            for i, phone in enumerate(fields.phones or [])
+        ]
+    if "languages" in sent:
+        doc["languages"] = [
+            {"id": child_id(sid, f"language/{code}"), "code": code}
+            for code in fields.languages or []
+        ]
+    if "schedules" in sent:
+        doc["schedules"] = [
+            {
+                "id": child_id(sid, f"schedule/{i}"),
+                "freq": "WEEKLY",
+                "byday": ",".join(schedule.days),
+                "opens_at": f"{schedule.opens_at}:00",
+                "closes_at": f"{schedule.closes_at}:00",
+                **({"description": schedule.description} if schedule.description else {}),
+            }
+            for i, schedule in enumerate(fields.schedules or [])
+        ]
+    if "categories" in sent:
+        ours = {str(term_id) for term_id in category_ids.values()}
+        kept = [a for a in doc.get("attributes", []) if a.get("taxonomy_term_id") not in ours]
+        doc["attributes"] = kept + [
+            {
+                "id": child_id(sid, f"category/{slug}"),
+                "taxonomy_term_id": str(category_ids[slug]),
+                "link_entity": "service",
+                "value": slug,
+            }
+            for slug in fields.categories or []
+        ]
+    if sent & {"lat", "lng", "address"}:
+        _apply_location(doc, fields, sent)
+    return doc
+
+
+def _apply_location(doc: dict[str, Any], fields: _ResourceFields, sent: set[str]) -> None:
+    sid = doc["id"]
+    places = doc.setdefault("service_at_locations", [])
+    if not places:
+        places.append(
+            {
+                "id": child_id(sid, "service_at_location"),
+                "location": {"id": child_id(sid, "location"), "location_type": "physical"},
+            }
+        )
+    location = places[0].setdefault(
+        "location", {"id": child_id(sid, "location"), "location_type": "physical"}
+    )
+    if "lat" in sent:
+        if fields.lat is None or fields.lng is None:
+            location.pop("latitude", None)
+            location.pop("longitude", None)
+        else:
+            location["latitude"], location["longitude"] = fields.lat, fields.lng
+    if "address" in sent:
+        if fields.address is None:
+            location.pop("addresses", None)
+        else:
+            location["addresses"] = [
+                {
+                    "id": child_id(sid, "address"),
+                    **fields.address.model_dump(exclude_none=True),
+                    "address_type": "physical",
+                }
+            ]
+
+
+# --- what search needs from a document --------------------------------------------------------
+
+
+@dataclass
+class Projection:
+    name: str
+    status: str
+    confidential: bool
+    free: bool
+    open_24_7: bool
+    timezone: str
+    point: tuple[float, float] | None
+    search_text: str
+    term_ids: set[uuid.UUID] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)
+    hours: list[tuple[int, int, int]] = field(default_factory=list)  # (day, opens, closes)
+
+    @property
+    def search_point(self) -> tuple[float, float] | None:
+        if self.point is None:
+            return None
+        return coarse(*self.point) if self.confidential else self.point
+
+
+def first_location(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    for place in doc.get("service_at_locations") or []:
+        location = place.get("location")
+        if location:
+            return dict(location)
+    return None
+
+
+def _minutes(clock: str | None) -> int | None:
+    if not clock:
+        return None
+    hours, minutes = clock.split(":")[:2]
+    return int(hours) * 60 + int(minutes)
+
+
+def weekly_hours(schedules: Iterable[Mapping[str, Any]]) -> list[tuple[int, int, int]]:
+    """(day, opens, closes) in minutes; hours past midnight continue on the next day."""
+    hours = []
+    for schedule in schedules:
+        opens, closes = _minutes(schedule.get("opens_at")), _minutes(schedule.get("closes_at"))
+        if opens is None or closes is None or (schedule.get("freq") or "WEEKLY") != "WEEKLY":
+            continue
+        for code in (schedule.get("byday") or "").split(","):
+            code = code.strip()[-2:]
+            if code not in DAYS:
+                continue
+            day = DAYS.index(code)
+            if closes > opens:
+                hours.append((day, opens, closes))
+            elif closes < opens or closes == opens == 0:  # overnight, or 00:00 to 00:00
+                hours.append((day, opens, 24 * 60))
+                if closes:
+                    hours.append(((day + 1) % 7, 0, closes))
+    return hours
+
+
+def project(doc: Mapping[str, Any], organization_name: str | None = None) -> Projection:
+    location = first_location(doc) or {}
+    lat, lng = location.get("latitude"), location.get("longitude")
+    point = None
+    numbers = isinstance(lat, int | float) and isinstance(lng, int | float)
+    if numbers and -90 <= lat <= 90 and -180 <= lng <= 180:  # type: ignore[operator]
+        point = (float(lat), float(lng))  # type: ignore[arg-type]
+    # Addresses are never searchable text: a street name must not find a confidential shelter.
+    text = " ".join(
+        str(part)
+        for part in (
+            doc.get("name"),
+            doc.get("alternate_name"),
+            doc.get("description"),
+            organization_name,
+        )
+        if part
+    )
+    term_ids = set()
+    for attribute in doc.get("attributes") or []:
+        for key in ("taxonomy_term_id",):
+            with_id = attribute.get(key) or (attribute.get("taxonomy_term") or {}).get("id")
+            if with_id:
+                try:
+                    term_ids.add(uuid.UUID(str(with_id)))
+                except ValueError:
+                    continue
+    return Projection(
+        name=str(doc.get("name", "")),
+        status=str(doc.get("status", "active")),
+        confidential=bool(doc.get("waymark_confidential", False)),
+        free=bool(doc.get("waymark_free", False)),
+        open_24_7=bool(doc.get("waymark_open_24_7", False)),
+        timezone=str(doc.get("waymark_timezone") or "UTC"),
+        point=point,
+        search_text=text,
+        term_ids=term_ids,
+        languages={str(lang["code"]) for lang in doc.get("languages") or [] if lang.get("code")},
+        hours=weekly_hours(doc.get("schedules") or []),
+    )
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def redacted(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as it may leave the service: a confidential location loses its address,
+    coordinates and identifiers, wherever it is nested."""
+    copy = dict(doc)
+    if not doc.get("waymark_confidential"):
+        return copy
+    places = []
+    for place in doc.get("service_at_locations") or []:
+        place = dict(place)
+        if place.get("location"):
+            place["location"] = {
+                key: value
+                for key, value in place["location"].items()
+                if key not in LOCATION_KEYS_HIDDEN
+            }
+        places.append(place)
+    copy["service_at_locations"] = places
+    return copy
+
+
+def to_resource(
+    service_id: uuid.UUID,
+    doc: Mapping[str, Any],
+    last_modified: datetime,
+    organization: OrganizationRef | None,
+    slug_by_term: Mapping[str, str],
+    distance_km: float | None = None,
+) -> ResourceOut:
+    confidential = bool(doc.get("waymark_confidential"))
+    location = first_location(doc) or {}
+    address = None
+    lat = lng = None
+    if not confidential:
+        addresses = location.get("addresses") or []
+        if addresses:
+            first = addresses[0]
+            address = AddressOut(
+                address_1=first.get("address_1", ""),
+                address_2=first.get("address_2"),
+                city=first.get("city", ""),
+                state_province=first.get("state_province", ""),
+                postal_code=first.get("postal_code", ""),
+                country=first.get("country", ""),
+            )
+        lat, lng = location.get("latitude"), location.get("longitude")
+    if distance_km is not None:
+        distance_km = float(round(distance_km)) if confidential else round(distance_km, 1)
+    return ResourceOut(
+        id=service_id,
+        name=str(doc.get("name", "")),
+        description=str(doc.get("description") or ""),
+        categories=[
+            slug_by_term[str(a.get("taxonomy_term_id"))]
+            for a in doc.get("attributes") or []
+            if str(a.get("taxonomy_term_id")) in slug_by_term
+        ],
+        organization=organization,
+        phones=[
+            PhoneOut(
+                number=str(p.get("number", "")),
+                type=p.get("type"),
+                description=p.get("description"),
+            )
+            for p in doc.get("phones") or []
+        ],
+        url=doc.get("url"),
+        email=doc.get("email"),
+        address=address,
+        lat=lat,
+        lng=lng,
+        confidential=confidential,
+        timezone=str(doc.get("waymark_timezone") or "UTC"),
+        schedules=[
+            ScheduleOut(
+                days=[d.strip() for d in (s.get("byday") or "").split(",") if d.strip()],
+                opens_at=str(s.get("opens_at", ""))[:5],
+                closes_at=str(s.get("closes_at", ""))[:5],
+                description=s.get("description"),
+            )
+            for s in doc.get("schedules") or []
+            if s.get("opens_at") and s.get("closes_at")
+        ],
+        open_24_7=bool(doc.get("waymark_open_24_7")),
+        languages=[str(lang["code"]) for lang in doc.get("languages") or [] if lang.get("code")],
+        eligibility=doc.get("eligibility_description"),
+        fees=doc.get("fees_description"),
+        free=bool(doc.get("waymark_free")),
+        status=str(doc.get("status", "active")),
+        last_modified=last_modified,
+        distance_km=distance_km,
+    )

@@ -1,0 +1,156 @@
+"""The public resource directory and its admin writes (API contract §6)."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.accounts.deps import Caller, require_role
+from app.core.caching import public_json
+from app.core.db import SessionDep
+from app.core.errors import validation_problem
+from app.core.openapi import problem_responses
+from app.core.pagination import Page, PageQuery
+from app.core.runtime import RuntimeDep
+from app.resources import service
+from app.resources.languages import ISO_639_1
+from app.resources.schemas import CategoryOut, ResourceIn, ResourceOut, ResourcePatch
+from app.resources.search import Query as Search
+
+router = APIRouter(prefix="/v1/resources", tags=["directory"])
+crisis_router = APIRouter(prefix="/v1/crisis", tags=["directory"])
+Admin = Annotated[Caller, Depends(require_role("admin"))]
+
+Latitude = Annotated[float | None, Query(ge=-90, le=90, examples=[41.8781])]
+Longitude = Annotated[float | None, Query(ge=-180, le=180, examples=[-87.6298])]
+
+
+def _check_point(lat: float | None, lng: float | None) -> None:
+    if (lat is None) != (lng is None):
+        raise validation_problem(
+            ["query", "lat" if lat is None else "lng"], "Give both lat and lng."
+        )
+
+
+@router.get(
+    "",
+    response_model=Page[ResourceOut],
+    responses=problem_responses(422),
+    summary="Search the directory (no login)",
+)
+def search_resources(
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    page: PageQuery,
+    q: Annotated[str | None, Query(max_length=200, description="Full text, ranked")] = None,
+    category: Annotated[
+        list[str] | None, Query(max_length=14, description="Repeatable; any of them")
+    ] = None,
+    lat: Latitude = None,
+    lng: Longitude = None,
+    radius_km: Annotated[float | None, Query(gt=0, le=500, description="Default 50")] = None,
+    language: Annotated[
+        str | None, Query(min_length=2, max_length=2, description="ISO 639-1")
+    ] = None,
+    open_now: Annotated[
+        bool, Query(description="Open at this moment, in its own time zone")
+    ] = False,
+    free: Annotated[bool | None, Query(description="true: free only; false: paid only")] = None,
+) -> Response:
+    """Filters combine with AND. Sorted by distance with lat/lng, else by relevance with q, else
+    by name. Searches are anonymous: nothing about them is stored or logged with an account."""
+    _check_point(lat, lng)
+    if radius_km is not None and lat is None:
+        raise validation_problem(["query", "radius_km"], "radius_km needs lat and lng.")
+    if language is not None and language not in ISO_639_1:
+        raise validation_problem(["query", "language"], "Use an ISO 639-1 code such as es.")
+    query = Search(
+        q=q,
+        categories=service.category_ids(session, list(dict.fromkeys(category or []))),
+        lat=lat,
+        lng=lng,
+        radius_km=radius_km,
+        language=language,
+        open_now=open_now,
+        free=free,
+    )
+    limit, cursor = page
+    items, next_cursor = service.find(runtime, session, query, limit, cursor)
+    return public_json(request, Page[ResourceOut](items=items, next_cursor=next_cursor))
+
+
+@router.get("/categories", response_model=list[CategoryOut], summary="Categories with counts")
+def list_categories(request: Request, session: SessionDep) -> Response:
+    return public_json(request, service.category_counts(session))
+
+
+@router.get(
+    "/{resource_id}",
+    response_model=ResourceOut,
+    responses=problem_responses(404, 422),
+    summary="One resource",
+)
+def get_resource(resource_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    return public_json(request, service.get(session, resource_id))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ResourceOut,
+    responses=problem_responses(401, 403, 422),
+    summary="Add a resource (admin)",
+)
+def create_resource(
+    body: ResourceIn, _admin: Admin, runtime: RuntimeDep, session: SessionDep
+) -> JSONResponse:
+    created = service.create(runtime, session, body)
+    return JSONResponse(
+        created.model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"/v1/resources/{created.id}"},
+    )
+
+
+@router.patch(
+    "/{resource_id}",
+    response_model=ResourceOut,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Change a resource (admin)",
+)
+def patch_resource(
+    resource_id: uuid.UUID,
+    patch: ResourcePatch,
+    _admin: Admin,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> ResourceOut:
+    return service.update(runtime, session, resource_id, patch)
+
+
+@router.delete(
+    "/{resource_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Delete a resource (admin; leaves a tombstone)",
+)
+def delete_resource(
+    resource_id: uuid.UUID, _admin: Admin, runtime: RuntimeDep, session: SessionDep
+) -> Response:
+    service.remove(runtime, session, resource_id)
+    return Response(status_code=204)
+
+
+@crisis_router.get("", summary="24/7 crisis lines: national, and local with lat/lng")
+def crisis_lines(
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    lat: Latitude = None,
+    lng: Longitude = None,
+) -> Response:
+    """`{local, national}`: with lat/lng, nearby 24/7 hotlines within 100 km come first."""
+    _check_point(lat, lng)
+    return public_json(request, service.crisis(runtime, session, lat, lng))

@@ -1,0 +1,158 @@
+"""Shapes of the v1 resource directory (API contract §6)."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from app.accounts.rules import timezone_problem
+from app.core.schemas import StrictInput
+from app.resources.languages import ISO_639_1
+
+Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+Status = Literal["active", "inactive", "defunct", "temporarily closed"]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", examples=["09:00"])]
+Language = Annotated[str, Field(min_length=2, max_length=2, examples=["es"])]
+
+
+class ScheduleIn(StrictInput):
+    days: Annotated[list[Weekday], Field(min_length=1, max_length=7)]
+    opens_at: Clock
+    closes_at: Clock = Field(description="May be earlier than opens_at: open overnight.")
+    description: Annotated[str, Field(max_length=500)] | None = None
+
+
+class PhoneIn(StrictInput):
+    number: Annotated[str, Field(min_length=1, max_length=40, examples=["1-888-373-7888"])]
+    type: Literal["voice", "text", "fax", "cell", "video", "pager", "textphone"] = "voice"
+    description: Annotated[str, Field(max_length=500)] | None = None
+
+
+class AddressIn(StrictInput):
+    address_1: Annotated[str, Field(min_length=1, max_length=200)]
+    address_2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    state_province: Annotated[str, Field(min_length=1, max_length=100)]
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "US"
+
+
+class _ResourceFields(StrictInput):
+    """Every field of a resource an admin may set (PATCH sends any of them)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    description: Annotated[str, Field(max_length=5000)] | None = None
+    categories: Annotated[list[Slug], Field(min_length=1, max_length=14)] | None = None
+    organization: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
+        default=None, description="The organization's name; created if new."
+    )
+    phones: Annotated[list[PhoneIn], Field(max_length=10)] | None = None
+    url: Annotated[str, Field(max_length=500, pattern=r"^https?://\S+$")] | None = None
+    email: Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = (
+        None
+    )
+    address: AddressIn | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lng: Annotated[float, Field(ge=-180, le=180)] | None = None
+    timezone: Annotated[str, Field(max_length=64, examples=["America/Chicago"])] | None = None
+    confidential: bool | None = None
+    schedules: Annotated[list[ScheduleIn], Field(max_length=14)] | None = None
+    open_24_7: bool | None = None
+    languages: Annotated[list[Language], Field(max_length=20)] | None = None
+    eligibility: Annotated[str, Field(max_length=2000)] | None = None
+    fees: Annotated[str, Field(max_length=2000)] | None = None
+    free: bool | None = None
+    status: Status | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and timezone_problem(value):
+            raise ValueError("Use an IANA time zone name such as America/Chicago.")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str] | None) -> list[str] | None:
+        unknown = [code for code in value or [] if code not in ISO_639_1]
+        if unknown:
+            raise ValueError(f"Not ISO 639-1 language codes: {', '.join(unknown)}")
+        return value
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> "_ResourceFields":
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("Give both lat and lng, or neither.")
+        return self
+
+
+class ResourceIn(_ResourceFields):
+    name: Annotated[str, Field(min_length=1, max_length=300)]
+    categories: Annotated[list[Slug], Field(min_length=1, max_length=14)]
+
+
+class ResourcePatch(_ResourceFields):
+    """Only the fields sent change; `null` clears an optional field."""
+
+
+class OrganizationRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class PhoneOut(BaseModel):
+    number: str
+    type: str | None
+    description: str | None
+
+
+class AddressOut(BaseModel):
+    address_1: str
+    address_2: str | None
+    city: str
+    state_province: str
+    postal_code: str
+    country: str
+
+
+class ScheduleOut(BaseModel):
+    days: list[str]
+    opens_at: str
+    closes_at: str
+    description: str | None
+
+
+class ResourceOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str
+    categories: list[str]
+    organization: OrganizationRef | None
+    phones: list[PhoneOut]
+    url: str | None
+    email: str | None
+    address: AddressOut | None = Field(description="Never given for a confidential location.")
+    lat: float | None = Field(description="Never given for a confidential location.")
+    lng: float | None
+    confidential: bool
+    timezone: str
+    schedules: list[ScheduleOut]
+    open_24_7: bool
+    languages: list[str]
+    eligibility: str | None
+    fees: str | None
+    free: bool
+    status: str
+    last_modified: datetime
+    distance_km: float | None = Field(
+        default=None, description="With lat/lng searches; whole km for confidential locations."
+    )
+
+
+class CategoryOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    count: int = Field(description="Active resources in this category")

@@ -1,0 +1,220 @@
+"""Searching the directory: ranked full text, great-circle distance, filters, keyset paging.
+
+Distance searches first narrow to a bounding box on the indexed (search_lat, search_lng) columns,
+then compute the haversine distance only for those candidates. Text search uses SQLite FTS5 or
+PostgreSQL full-text search. Searches need no account and are never logged with one.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Double,
+    Uuid,
+    and_,
+    cast,
+    column,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlmodel import Session, col
+
+from app.core.errors import validation_problem
+from app.core.geo import EARTH_RADIUS_KM, bounding_box
+from app.core.pagination import decode_cursor, encode_cursor
+from app.models import Service, ServiceHours, ServiceLanguage, ServiceTerm
+
+DEFAULT_RADIUS_KM = 50.0
+# The SQLite FTS5 table (made by a migration, not a model): service_id -> searchable text.
+FTS = table("service_fts", column("service_id", Uuid()), column("search_text"))
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Query:
+    q: str | None = None
+    categories: tuple[uuid.UUID, ...] = ()
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    language: str | None = None
+    open_now: bool = False
+    free: bool | None = None
+
+    @property
+    def near(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+    @property
+    def order(self) -> str:
+        return "distance" if self.near else "relevance" if self.q else "name"
+
+    def signature(self) -> list[Any]:
+        """What a cursor must have been made for: the same question, asked again."""
+        return [
+            self.order, self.q, sorted(map(str, self.categories)), self.lat, self.lng,
+            self.radius_km, self.language, self.open_now, self.free,
+        ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Hit:
+    service: Service
+    distance_km: float | None
+
+
+def _words(q: str) -> list[str]:
+    return WORD.findall(q.lower())[:12]
+
+
+def _distance(dialect: str, lat: float, lng: float) -> ColumnElement[float]:
+    if dialect == "sqlite":
+        return func.haversine_km(col(Service.search_lat), col(Service.search_lng), lat, lng)
+    dphi = func.radians(col(Service.search_lat) - lat) / 2
+    dlmb = func.radians(col(Service.search_lng) - lng) / 2
+    a = func.power(func.sin(dphi), 2) + func.cos(func.radians(lat)) * func.cos(
+        func.radians(col(Service.search_lat))
+    ) * func.power(func.sin(dlmb), 2)
+    return 2 * EARTH_RADIUS_KM * func.asin(func.least(1.0, func.sqrt(a)))
+
+
+def _open_now(session: Session, now: datetime) -> ColumnElement[bool]:
+    """Open at this moment in each service's own time zone (24/7 services always are)."""
+    zones: list[str] = list(session.scalars(select(col(Service.timezone)).distinct()))
+    per_zone = []
+    for zone in zones:
+        local = now.astimezone(ZoneInfo(zone))
+        minute = local.hour * 60 + local.minute
+        per_zone.append(
+            and_(
+                col(Service.timezone) == zone,
+                col(ServiceHours.day) == local.weekday(),
+                col(ServiceHours.opens) <= minute,
+                col(ServiceHours.closes) > minute,
+            )
+        )
+    open_hours = exists().where(
+        col(ServiceHours.service_id) == col(Service.id), or_(false(), *per_zone)
+    )
+    return or_(col(Service.open_24_7), open_hours)
+
+
+def search(
+    session: Session,
+    query: Query,
+    now: datetime,
+    limit: int,
+    cursor: str | None,
+    secret: bytes,
+) -> tuple[list[Hit], str | None]:
+    dialect = session.get_bind().dialect.name
+    conditions: list[ColumnElement[bool]] = [
+        col(Service.deleted_at).is_(None),
+        col(Service.status) == "active",
+    ]
+    sort_key: ColumnElement[Any]
+    distance: ColumnElement[float] | None = None
+
+    if query.categories:
+        conditions.append(
+            exists().where(
+                col(ServiceTerm.service_id) == col(Service.id),
+                col(ServiceTerm.term_id).in_(query.categories),
+            )
+        )
+    if query.language:
+        conditions.append(
+            exists().where(
+                col(ServiceLanguage.service_id) == col(Service.id),
+                col(ServiceLanguage.code) == query.language,
+            )
+        )
+    if query.free is not None:
+        conditions.append(col(Service.free) == query.free)
+    if query.open_now:
+        conditions.append(_open_now(session, now))
+
+    rank: ColumnElement[float] | None = None
+    fts: Any = None
+    words = _words(query.q or "")
+    if query.q is not None and not words:
+        conditions.append(false())  # nothing searchable in the text: nothing matches
+    elif words and dialect == "sqlite":
+        fts = (
+            select(
+                FTS.c.service_id,
+                func.bm25(literal_column("service_fts")).label("rank"),
+            )
+            .where(literal_column("service_fts").op("MATCH")(" ".join(f'"{w}"*' for w in words)))
+            .subquery("fts")
+        )
+        rank = fts.c.rank
+    elif words:
+        tsquery = func.to_tsquery("english", " & ".join(f"{word}:*" for word in words))
+        document = func.to_tsvector("english", col(Service.search_text))
+        conditions.append(document.op("@@")(tsquery))
+        # ts_rank is a 4-byte real; as double it survives the cursor's round trip exactly.
+        rank = -cast(func.ts_rank(document, tsquery), Double)
+
+    if query.near:
+        assert query.lat is not None
+        assert query.lng is not None
+        radius = query.radius_km or DEFAULT_RADIUS_KM
+        box = bounding_box(query.lat, query.lng, radius)
+        conditions.append(col(Service.search_lat).between(box.lat_min, box.lat_max))
+        if box.lng_ranges is not None:
+            conditions.append(
+                or_(*(col(Service.search_lng).between(w, e) for w, e in box.lng_ranges))
+            )
+        distance = _distance(dialect, query.lat, query.lng)
+        conditions.append(distance <= radius)
+        sort_key = distance
+    elif rank is not None:
+        sort_key = rank
+    else:
+        sort_key = Service.__table__.c.name  # type: ignore[attr-defined]
+
+    statement = select(Service, sort_key.label("sort_key"))
+    if fts is not None:
+        statement = statement.join(fts, fts.c.service_id == col(Service.id))
+    statement = statement.where(*conditions)
+
+    if cursor:
+        last_key, last_id = _read_cursor(cursor, query, secret)
+        statement = statement.where(
+            or_(sort_key > last_key, and_(sort_key == last_key, col(Service.id) > last_id))
+        )
+    statement = statement.order_by(sort_key, col(Service.id)).limit(limit + 1)
+    rows = session.execute(statement).all()
+
+    hits = [
+        Hit(service=row[0], distance_km=float(row[1]) if query.near else None)
+        for row in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([query.signature(), last[1], str(last[0].id)], secret)
+    return hits, next_cursor
+
+
+def _read_cursor(cursor: str, query: Query, secret: bytes) -> tuple[Any, uuid.UUID]:
+    signature, last_key, last_id = decode_cursor(cursor, 3, secret)
+    if signature != query.signature():
+        raise validation_problem(
+            ["query", "cursor"], "This cursor belongs to a different search; start again."
+        )
+    try:
+        return last_key, uuid.UUID(str(last_id))
+    except ValueError as exc:
+        raise validation_problem(["query", "cursor"], "The cursor is not valid.") from exc

@@ -1,0 +1,258 @@
+"""The directory: admin writes (kept as HSDS documents), public reads, categories, crisis lines."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, delete, select
+
+from app.checkins.schemas import CrisisLineOut
+from app.checkins.support import crisis_line_out
+from app.core.crypto import derive_key
+from app.core.errors import AppError, not_found
+from app.core.runtime import Runtime
+from app.models import (
+    CrisisLine,
+    Organization,
+    Service,
+    ServiceHours,
+    ServiceLanguage,
+    ServiceTerm,
+    TaxonomyTerm,
+)
+from app.resources import documents
+from app.resources.categories import categories
+from app.resources.schemas import (
+    CategoryOut,
+    OrganizationRef,
+    ResourceIn,
+    ResourceOut,
+    ResourcePatch,
+    _ResourceFields,
+)
+from app.resources.search import Query, search
+
+LOCAL_CRISIS_RADIUS_KM = 100.0
+LOCAL_CRISIS_LIMIT = 10
+
+
+def cursor_secret(runtime: Runtime) -> bytes:
+    return derive_key(runtime.master_key, "directory-cursor")
+
+
+def _category_map(session: Session) -> dict[str, uuid.UUID]:
+    return {str(term.code): term.id for term in categories(session)}
+
+
+def _check_categories(
+    slugs: Sequence[str] | None, known: dict[str, uuid.UUID], where: list[str]
+) -> None:
+    unknown = [slug for slug in slugs or [] if slug not in known]
+    if unknown:
+        raise AppError(
+            422,
+            "validation",
+            "Unknown category. GET /v1/resources/categories lists them.",
+            errors=[{"loc": [*where, slug], "msg": "No such category."} for slug in unknown],
+        )
+
+
+def _organization(session: Session, name: str | None, now: datetime) -> uuid.UUID | None:
+    if name is None:
+        return None
+    found = session.exec(select(Organization).where(Organization.name == name)).first()
+    if found:
+        return found.id
+    organization = Organization(name=name, last_modified=now)
+    organization.document = {"id": str(organization.id), "name": name, "description": name}
+    session.add(organization)
+    session.flush()
+    return organization.id
+
+
+def store(session: Session, row: Service, doc: dict[str, Any], now: datetime) -> None:
+    """Save a service's document and rebuild its search projections (the caller commits)."""
+    organization_name = None
+    if doc.get("organization_id"):
+        organization = session.get(Organization, uuid.UUID(str(doc["organization_id"])))
+        organization_name = organization.name if organization else None
+    projection = documents.project(doc, organization_name)
+    doc["last_modified"] = now.isoformat().replace("+00:00", "Z")
+    row.document = doc
+    row.organization_id = (
+        uuid.UUID(str(doc["organization_id"])) if doc.get("organization_id") else None
+    )
+    row.name, row.status = projection.name, projection.status
+    row.confidential, row.free, row.open_24_7 = (
+        projection.confidential,
+        projection.free,
+        projection.open_24_7,
+    )
+    row.timezone = projection.timezone
+    row.search_lat, row.search_lng = projection.search_point or (None, None)
+    row.search_text = projection.search_text
+    row.last_modified = now
+    session.add(row)
+    session.flush()
+    for model in (ServiceTerm, ServiceLanguage, ServiceHours):
+        session.exec(delete(model).where(col(model.service_id) == row.id))
+    known_terms = set(
+        session.exec(
+            select(TaxonomyTerm.id).where(col(TaxonomyTerm.id).in_(projection.term_ids))
+        ).all()
+    )
+    for term_id in sorted(known_terms):
+        session.add(ServiceTerm(service_id=row.id, term_id=term_id))
+    for code in sorted(projection.languages):
+        session.add(ServiceLanguage(service_id=row.id, code=code[:8]))
+    for day, opens, closes in projection.hours:
+        session.add(ServiceHours(service_id=row.id, day=day, opens=opens, closes=closes))
+
+
+def _write(
+    runtime: Runtime, session: Session, row: Service, body: _ResourceFields, sent: set[str]
+) -> ResourceOut:
+    now = runtime.clock()
+    known = _category_map(session)
+    _check_categories(body.categories, known, ["body", "categories"])
+    organization_id = (
+        _organization(session, body.organization, now) if "organization" in sent else None
+    )
+    doc = documents.apply_fields(
+        row.document or {"id": str(row.id)}, body, sent, known, organization_id
+    )
+    store(session, row, doc, now)
+    session.commit()
+    return render(session, [row])[0]
+
+
+def create(runtime: Runtime, session: Session, body: ResourceIn) -> ResourceOut:
+    row = Service(name=body.name, status="active", last_modified=runtime.clock())
+    sent = set(body.model_fields_set) | {"name", "categories", "status"}
+    if body.status is None:
+        body = body.model_copy(update={"status": "active"})
+    return _write(runtime, session, row, body, sent)
+
+
+def _live(session: Session, service_id: uuid.UUID) -> Service:
+    row = session.get(Service, service_id)
+    if row is None or row.deleted_at is not None:
+        raise not_found("resource")
+    return row
+
+
+def update(
+    runtime: Runtime, session: Session, service_id: uuid.UUID, patch: ResourcePatch
+) -> ResourceOut:
+    row = _live(session, service_id)
+    sent = set(patch.model_fields_set)
+    for required in ("name", "categories", "status"):
+        if required in sent and getattr(patch, required) is None:
+            raise AppError(
+                422,
+                "validation",
+                f"`{required}` cannot be removed.",
+                errors=[{"loc": ["body", required], "msg": "May not be null."}],
+            )
+    return _write(runtime, session, row, patch, sent)
+
+
+def remove(runtime: Runtime, session: Session, service_id: uuid.UUID) -> None:
+    """A tombstone: the id and the moment stay (for `modified_after` syncs), the content goes."""
+    row = _live(session, service_id)
+    now = runtime.clock()
+    for model in (ServiceTerm, ServiceLanguage, ServiceHours):
+        session.exec(delete(model).where(col(model.service_id) == row.id))
+    row.deleted_at = row.last_modified = now
+    row.document = {"id": str(row.id)}
+    row.search_lat = row.search_lng = None
+    row.search_text = ""
+    row.status = "defunct"
+    session.add(row)
+    session.commit()
+
+
+def render(
+    session: Session, rows: Sequence[Service], distances: Sequence[float | None] | None = None
+) -> list[ResourceOut]:
+    slug_by_term = {str(term_id): slug for slug, term_id in _category_map(session).items()}
+    organization_ids = {row.organization_id for row in rows if row.organization_id}
+    names = {
+        organization.id: organization.name
+        for organization in session.exec(
+            select(Organization).where(col(Organization.id).in_(organization_ids))
+        ).all()
+    }
+    rendered = []
+    for index, row in enumerate(rows):
+        organization = None
+        if row.organization_id in names:
+            assert row.organization_id is not None
+            organization = OrganizationRef(id=row.organization_id, name=names[row.organization_id])
+        rendered.append(
+            documents.to_resource(
+                row.id,
+                row.document,
+                row.last_modified,
+                organization,
+                slug_by_term,
+                distances[index] if distances else None,
+            )
+        )
+    return rendered
+
+
+def get(session: Session, service_id: uuid.UUID) -> ResourceOut:
+    return render(session, [_live(session, service_id)])[0]
+
+
+def category_ids(session: Session, slugs: Sequence[str]) -> tuple[uuid.UUID, ...]:
+    known = _category_map(session)
+    _check_categories(slugs, known, ["query", "category"])
+    return tuple(known[slug] for slug in slugs)
+
+
+def find(
+    runtime: Runtime, session: Session, query: Query, limit: int, cursor: str | None
+) -> tuple[list[ResourceOut], str | None]:
+    hits, next_cursor = search(
+        session, query, runtime.clock(), limit, cursor, cursor_secret(runtime)
+    )
+    items = render(session, [hit.service for hit in hits], [hit.distance_km for hit in hits])
+    return items, next_cursor
+
+
+def category_counts(session: Session) -> list[CategoryOut]:
+    counts = dict(
+        session.exec(
+            select(ServiceTerm.term_id, func.count())
+            .join(Service, col(Service.id) == col(ServiceTerm.service_id))
+            .where(col(Service.deleted_at).is_(None), col(Service.status) == "active")
+            .group_by(col(ServiceTerm.term_id))
+        ).all()
+    )
+    return [
+        CategoryOut(
+            slug=str(term.code),
+            name=term.name,
+            description=term.description,
+            count=int(counts.get(term.id, 0)),
+        )
+        for term in categories(session)
+    ]
+
+
+def crisis(
+    runtime: Runtime, session: Session, lat: float | None, lng: float | None
+) -> dict[str, Any]:
+    lines = session.exec(select(CrisisLine).order_by(col(CrisisLine.name))).all()
+    national: list[CrisisLineOut] = [crisis_line_out(line) for line in lines]
+    local: list[ResourceOut] = []
+    if lat is not None and lng is not None:
+        hotline = category_ids(session, ["hotline"])
+        query = Query(categories=hotline, lat=lat, lng=lng, radius_km=LOCAL_CRISIS_RADIUS_KM)
+        found, _ = find(runtime, session, query, LOCAL_CRISIS_LIMIT * 3, None)
+        local = [item for item in found if item.open_24_7][:LOCAL_CRISIS_LIMIT]
+    return {"local": local, "national": national}
