@@ -30,6 +30,7 @@ from app.ops.metrics import Metrics
 from app.ops.metrics import router as metrics_router
 from app.ops.router import router as ops_router
 from app.progress.router import router as progress_router
+from app.resources.hsds import router as hsds_router
 from app.resources.router import crisis_router
 from app.resources.router import router as resources_router
 from app.steps import service as steps
@@ -49,6 +50,7 @@ ROUTERS = (
     my_steps_router,
     resources_router,
     crisis_router,
+    hsds_router,
 )
 
 DESCRIPTION = """\

@@ -29,6 +29,16 @@ PUBLIC = {
     ("GET", "/v1/resources/categories"),
     ("GET", "/v1/resources/{resource_id}"),
     ("GET", "/v1/crisis"),
+    # The HSDS interface for integrators: read-only and public, like the directory.
+    ("GET", "/hsds/"),
+    ("GET", "/hsds/services"),
+    ("GET", "/hsds/services/{service_id}"),
+    ("GET", "/hsds/organizations"),
+    ("GET", "/hsds/organizations/{organization_id}"),
+    ("GET", "/hsds/taxonomies"),
+    ("GET", "/hsds/taxonomies/{taxonomy_id}"),
+    ("GET", "/hsds/taxonomy_terms"),
+    ("GET", "/hsds/taxonomy_terms/{term_id}"),
 }
 
 
