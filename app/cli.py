@@ -1,9 +1,10 @@
-"""The `waymark` command: serve, migrate, seed, create-admin, new-key."""
+"""The `waymark` command: serve, migrate, seed, create-admin, new-key, import-hsds, export-hsds."""
 
 import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from app.core.config import Settings, get_settings
 from app.core.crypto import MasterKeyError, load_master_key, new_key_text
@@ -70,6 +71,43 @@ def create_admin(settings: Settings, handle: str) -> int:
     return 0
 
 
+def import_hsds(settings: Settings, path: str) -> int:
+    from app.core.clock import system_clock
+    from app.core.errors import AppError
+    from app.resources import transfer
+
+    database = create_database(settings.effective_database_url)
+    try:
+        data = Path(path).read_bytes()
+        kind = "ndjson" if path.endswith((".ndjson", ".jsonl")) else "json"
+        counts = transfer.import_services(database, transfer.parse(data, kind), system_clock())
+    except AppError as exc:
+        print(f"waymark: {exc.detail}", file=sys.stderr)
+        for error in exc.errors or []:
+            print(f"  at {error['loc']}: {error['msg']}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"imported {counts['imported']} services ({counts['created']} new)")
+    return 0
+
+
+def export_hsds(settings: Settings, path: str) -> int:
+    from app.resources import transfer
+
+    database = create_database(settings.effective_database_url)
+    count = 0
+    try:
+        with Path(path).open("wb") as out:
+            for line in transfer.export_lines(database):
+                out.write(line)
+                count += 1
+    finally:
+        database.dispose()
+    print(f"exported {count} services to {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="waymark", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     admin = commands.add_parser("create-admin", help="create an admin account")
     admin.add_argument("handle")
     commands.add_parser("new-key", help="print a new random master key")
+    importer = commands.add_parser("import-hsds", help="import HSDS services (.json or .ndjson)")
+    importer.add_argument("file")
+    exporter = commands.add_parser("export-hsds", help="export every service as HSDS ndjson")
+    exporter.add_argument("file")
     args = parser.parse_args(argv)
 
     if args.command == "new-key":
@@ -92,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             return migrate(settings)
         if args.command == "seed":
             return seed(settings)
+        if args.command == "import-hsds":
+            return import_hsds(settings, args.file)
+        if args.command == "export-hsds":
+            return export_hsds(settings, args.file)
         return create_admin(settings, args.handle)
     except MasterKeyError as exc:
         print(f"waymark: {exc}", file=sys.stderr)

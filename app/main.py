@@ -30,8 +30,9 @@ from app.ops.metrics import Metrics
 from app.ops.metrics import router as metrics_router
 from app.ops.router import router as ops_router
 from app.progress.router import router as progress_router
+from app.resources import transfer
 from app.resources.hsds import router as hsds_router
-from app.resources.router import crisis_router
+from app.resources.router import IMPORT_PATH, crisis_router
 from app.resources.router import router as resources_router
 from app.steps import service as steps
 from app.steps.router import my_steps_router, program_router
@@ -138,6 +139,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             ],
             expose_headers=["ETag", "Retry-After", "X-Request-ID"],
         )
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limits_by_path={IMPORT_PATH: transfer.MAX_IMPORT_BYTES})
     app.add_middleware(RequestContextMiddleware, observe=observe)
     return app

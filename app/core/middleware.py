@@ -145,9 +145,8 @@ class _BodyTooLarge(HTTPException):
 
 
 def _too_large(limit: int) -> ASGIApp:
-    return AppError(
-        413, "body-too-large", f"The request body is larger than {limit // 1024} KiB."
-    ).to_response()
+    size = f"{limit // 1024 // 1024} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+    return AppError(413, "body-too-large", f"The request body is larger than {size}.").to_response()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -4,7 +4,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from app.accounts.deps import Caller, require_role
 from app.core.caching import public_json
@@ -13,12 +15,21 @@ from app.core.errors import validation_problem
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
 from app.core.runtime import RuntimeDep
-from app.resources import service
+from app.resources import service, transfer
 from app.resources.languages import ISO_639_1
 from app.resources.schemas import CategoryOut, ResourceIn, ResourceOut, ResourcePatch
 from app.resources.search import Query as Search
 
 router = APIRouter(prefix="/v1/resources", tags=["directory"])
+IMPORT_PATH = "/v1/resources/import"
+
+
+class ImportOut(BaseModel):
+    imported: int
+    created: int
+    updated: int
+
+
 crisis_router = APIRouter(prefix="/v1/crisis", tags=["directory"])
 Admin = Annotated[Caller, Depends(require_role("admin"))]
 
@@ -79,6 +90,32 @@ def search_resources(
     limit, cursor = page
     items, next_cursor = service.find(runtime, session, query, limit, cursor)
     return public_json(request, Page[ResourceOut](items=items, next_cursor=next_cursor))
+
+
+@router.post(
+    "/import",
+    responses=problem_responses(401, 403, 413, 422),
+    summary="Import HSDS services (admin; JSON array or ndjson, up to 20 MiB)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_resources(request: Request, _admin: Admin, runtime: RuntimeDep) -> ImportOut:
+    """All or nothing: every service is validated against the HSDS schema first, and errors are
+    reported by index and field. URLs in the data are stored, never fetched."""
+    body = await request.body()
+    content_type = request.headers.get("content-type", "application/json")
+    services = transfer.parse(body, content_type)
+    counts = await run_in_threadpool(
+        transfer.import_services, runtime.database, services, runtime.clock()
+    )
+    return ImportOut(**counts)
 
 
 @router.get("/categories", response_model=list[CategoryOut], summary="Categories with counts")

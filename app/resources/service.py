@@ -72,18 +72,29 @@ def _organization(session: Session, name: str | None, now: datetime) -> uuid.UUI
     return organization.id
 
 
-def store(session: Session, row: Service, doc: dict[str, Any], now: datetime) -> None:
-    """Save a service's document and rebuild its search projections (the caller commits)."""
-    organization_name = None
+def store(
+    session: Session,
+    row: Service,
+    doc: dict[str, Any],
+    now: datetime,
+    keep_last_modified: bool = False,
+    organization_id: uuid.UUID | None = None,
+) -> None:
+    """Save a service's document and rebuild its search projections (the caller commits).
+
+    Imports keep the document's own `last_modified`; every other write stamps `now`. An import's
+    organization may be nested rather than named by `organization_id`: it comes as an argument."""
     if doc.get("organization_id"):
-        organization = session.get(Organization, uuid.UUID(str(doc["organization_id"])))
-        organization_name = organization.name if organization else None
+        organization_id = uuid.UUID(str(doc["organization_id"]))
+    organization = session.get(Organization, organization_id) if organization_id else None
+    # An id naming no organization we hold stays in the document, but links nothing.
+    organization_id = organization.id if organization else None
+    organization_name = organization.name if organization else None
     projection = documents.project(doc, organization_name)
-    doc["last_modified"] = now.isoformat().replace("+00:00", "Z")
+    if not keep_last_modified or "last_modified" not in doc:
+        doc["last_modified"] = now.isoformat().replace("+00:00", "Z")
     row.document = doc
-    row.organization_id = (
-        uuid.UUID(str(doc["organization_id"])) if doc.get("organization_id") else None
-    )
+    row.organization_id = organization_id
     row.name, row.status = projection.name, projection.status
     row.confidential, row.free, row.open_24_7 = (
         projection.confidential,

@@ -1,7 +1,6 @@
 """The HSDS 3.x interface (contract §6.1): valid documents, Page objects, ndjson, filters."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -10,13 +9,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.resources.categories import TAXONOMY_ID, category_id
+from app.resources.transfer import SCHEMA_PATH
 from tests.conftest import FakeClock
 from tests.factories import auth, make_admin
 
-HERE = Path(__file__).parent / "hsds"  # copied from the HSDS 3.1 specification (LICENSE.txt)
-SERVICE_SCHEMA = jsonschema_rs.validator_for(
-    json.loads((HERE / "service_with_definitions.json").read_text())
-)
+SERVICE_SCHEMA = jsonschema_rs.validator_for(json.loads(SCHEMA_PATH.read_text()))
 PAGE_KEYS = {
     "total_items",
     "total_pages",
