@@ -39,13 +39,17 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def seed(settings: Settings) -> int:
+def seed(settings: Settings, demo: int = 0, demo_seed: int = 1) -> int:
+    from app.seed.demo import add_demo
     from app.seed.service import seed as seed_all
 
     database = create_database(settings.effective_database_url)
     try:
         with new_session(database.writer) as session:
             seed_all(session)
+            if demo:
+                added = add_demo(session, demo, demo_seed)
+                print(f"added {added} demo resources (names start with 'Demo:')")
     finally:
         database.dispose()
     print("reference data is in place")
@@ -113,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the API with uvicorn")
     commands.add_parser("migrate", help="bring the database schema to the latest revision")
-    commands.add_parser("seed", help="add reference data (idempotent)")
+    seeder = commands.add_parser("seed", help="add reference data (idempotent)")
+    seeder.add_argument(
+        "--demo", type=int, default=0, metavar="N", help="also add N fake resources, marked as demo"
+    )
+    seeder.add_argument("--demo-seed", type=int, default=1, help="random seed for the demo data")
     admin = commands.add_parser("create-admin", help="create an admin account")
     admin.add_argument("handle")
     commands.add_parser("new-key", help="print a new random master key")
@@ -133,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             return migrate(settings)
         if args.command == "seed":
-            return seed(settings)
+            return seed(settings, args.demo, args.demo_seed)
         if args.command == "import-hsds":
             return import_hsds(settings, args.file)
         if args.command == "export-hsds":

@@ -101,3 +101,34 @@ def test_new_key_prints_a_usable_key(
     assert cli.main(["new-key"]) == 0
     key = capsys.readouterr().out.strip()
     create_app(make_settings(database_url, tmp_path, master_key=key))
+
+
+def test_demo_data_is_marked_separate_and_idempotent(cli_env: str, tmp_path: Path) -> None:
+    assert cli.main(["seed"]) == 0
+    database = create_database(cli_env)
+
+    def services() -> list[tuple[str, str]]:
+        with database.reader.connect() as connection:
+            return [
+                tuple(row)
+                for row in connection.execute(text("SELECT name, search_text FROM service"))
+            ]
+
+    assert services() == []  # a plain seed never adds demo data
+    assert cli.main(["seed", "--demo", "40"]) == 0
+    first = services()
+    assert len(first) == 40
+    assert all(name.startswith("Demo:") and "[Demo data]" in text for name, text in first)
+    assert cli.main(["seed", "--demo", "40"]) == 0
+    assert len(services()) == 40
+    database.dispose()
+    app = create_app(make_settings(cli_env, tmp_path), clock=FakeClock())
+    with TestClient(app) as client:
+        found = client.get(
+            "/v1/resources", params={"lat": 41.8781, "lng": -87.6298, "radius_km": 60}
+        ).json()
+        assert found["items"]
+        assert all(item["name"].startswith("Demo:") for item in found["items"])
+        assert all(item["address"] is None for item in found["items"] if item["confidential"])
+        one = client.get(f"/hsds/services/{found['items'][0]['id']}").json()
+        assert one["waymark_demo"] is True
