@@ -8,11 +8,8 @@ unless --database-url names an empty PostgreSQL database), creates members with 
 """
 
 import argparse
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,14 +26,9 @@ from app.core.crypto import new_key_text  # noqa: E402
 from app.core.db import create_database, new_session  # noqa: E402
 from app.core.migrations import upgrade  # noqa: E402
 from app.models import Checkin  # noqa: E402
+from bench.server import running_server  # noqa: E402
 
 PASSWORD = "lantern orchard pebble harbor"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def realistic_days(count: int, seed: int) -> list[tuple[date, dict[str, str], int]]:
@@ -101,45 +93,24 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="waymark-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     upgrade(database_url)
-    port = free_port()
-    env = {
-        **os.environ,
+    settings = {
         "WAYMARK_DATABASE_URL": database_url,
         "WAYMARK_DATA_DIR": str(workdir),
         "WAYMARK_MASTER_KEY": new_key_text(),
-        "WAYMARK_PORT": str(port),
         "WAYMARK_RATE_LIMIT_ENABLED": "false",
-        "WAYMARK_LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/waymark"), "serve"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            for _ in range(100):
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            print(f"database: {database_url.split(':')[0]}, {args.requests} sequential requests")
-            print(f"{'history':>10} {'check-ins':>10} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
-            for label, days, seed in (("1 week", 7, 1), ("1 year", 365, 2), ("3 years", 1095, 3)):
-                token = load_member(client, database_url, days, seed)
-                samples = timed(client, token, args.requests)
-                quantiles = statistics.quantiles(samples, n=20)
-                count = len(realistic_days(days, seed))
-                print(
-                    f"{label:>10} {count:>10} {statistics.median(samples):>8.2f} "
-                    f"{quantiles[18]:>8.2f} {statistics.fmean(samples):>8.2f}"
-                )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with running_server(settings) as (client, _pid):
+        print(f"database: {database_url.split(':')[0]}, {args.requests} sequential requests")
+        print(f"{'history':>10} {'check-ins':>10} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
+        for label, days, seed in (("1 week", 7, 1), ("1 year", 365, 2), ("3 years", 1095, 3)):
+            token = load_member(client, database_url, days, seed)
+            samples = timed(client, token, args.requests)
+            quantiles = statistics.quantiles(samples, n=20)
+            count = len(realistic_days(days, seed))
+            print(
+                f"{label:>10} {count:>10} {statistics.median(samples):>8.2f} "
+                f"{quantiles[18]:>8.2f} {statistics.fmean(samples):>8.2f}"
+            )
 
 
 if __name__ == "__main__":
