@@ -285,6 +285,33 @@ def redacted(doc: Mapping[str, Any]) -> dict[str, Any]:
     return copy
 
 
+def confidential_location_ids(service_documents: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Ids of every location that a confidential service uses."""
+    ids = set()
+    for doc in service_documents:
+        if doc.get("waymark_confidential"):
+            for place in doc.get("service_at_locations") or []:
+                location = place.get("location") or {}
+                for key in (location.get("id"), place.get("location_id")):
+                    if key:
+                        ids.add(str(key))
+    return ids
+
+
+def redacted_organization(doc: Mapping[str, Any], hidden_locations: set[str]) -> dict[str, Any]:
+    """An organization as it may leave the service: its own list of locations must not reveal a
+    location that a confidential service keeps secret."""
+    copy = dict(doc)
+    if "locations" in doc:
+        copy["locations"] = [
+            {key: value for key, value in location.items() if key not in LOCATION_KEYS_HIDDEN}
+            if str(location.get("id")) in hidden_locations
+            else location
+            for location in doc.get("locations") or []
+        ]
+    return copy
+
+
 def to_resource(
     service_id: uuid.UUID,
     doc: Mapping[str, Any],

@@ -22,7 +22,11 @@ from app.core.errors import not_found
 from app.core.openapi import problem_responses
 from app.core.runtime import RuntimeDep
 from app.models import Organization, Service, ServiceTerm, Taxonomy, TaxonomyTerm
-from app.resources.documents import redacted
+from app.resources.documents import (
+    confidential_location_ids,
+    redacted,
+    redacted_organization,
+)
 
 router = APIRouter(prefix="/hsds", tags=["HSDS 3.x"])
 
@@ -83,10 +87,20 @@ def service_document(session: Session, row: Service, full: bool) -> dict[str, An
         if row.organization_id:
             organization = session.get(Organization, row.organization_id)
             if organization is not None:
-                doc["organization"] = organization.document
+                doc["organization"] = organization_document(session, organization)
     else:
         doc.pop("service_at_locations", None)
     return doc
+
+
+def organization_document(session: Session, organization: Organization) -> dict[str, Any]:
+    """The organization's HSDS document, with its confidential services' locations redacted."""
+    documents = session.exec(
+        select(Service.document).where(
+            col(Service.organization_id) == organization.id, col(Service.confidential)
+        )
+    ).all()
+    return redacted_organization(organization.document, confidential_location_ids(documents))
 
 
 def _timestamp(moment: datetime) -> str:
@@ -235,7 +249,8 @@ def list_organizations(
 ) -> Response:
     conditions = [_contains(col(Organization.name), search)] if search else []
     rows, total = _paged(session, Organization, conditions, col(Organization.name), page, per_page)
-    return public_json(request, page_of([row.document for row in rows], total, page, per_page))
+    contents = [organization_document(session, row) for row in rows]
+    return public_json(request, page_of(contents, total, page, per_page))
 
 
 @router.get("/organizations/{organization_id}", responses=problem_responses(404, 422))
@@ -243,7 +258,7 @@ def get_organization(organization_id: uuid.UUID, request: Request, session: Sess
     row = session.get(Organization, organization_id)
     if row is None:
         raise not_found("organization")
-    return public_json(request, row.document)
+    return public_json(request, organization_document(session, row))
 
 
 def _taxonomy(row: Taxonomy) -> dict[str, Any]:

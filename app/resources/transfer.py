@@ -21,6 +21,7 @@ from app.core.db import Database, new_session
 from app.core.errors import AppError
 from app.models import Organization, Service, Taxonomy, TaxonomyTerm
 from app.resources.documents import redacted
+from app.resources.hsds import organization_document
 from app.resources.service import store
 
 SCHEMA_PATH = Path(__file__).parent / "hsds_schema" / "service_with_definitions.json"
@@ -209,7 +210,7 @@ def export_lines(database: Database) -> Iterator[bytes]:
                 if row.organization_id:
                     organization = session.get(Organization, row.organization_id)
                     if organization is not None:
-                        doc["organization"] = organization.document
+                        doc["organization"] = organization_document(session, organization)
                 yield (
                     json.dumps(
                         doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")

@@ -204,3 +204,55 @@ def test_export_wipe_import_export_is_identical(
     assert len(lines) == 4
     assert b"2 Elm St" not in first.read_bytes()  # the confidential address never leaves
     assert list(export_lines(app.state.runtime.database)) == [line + b"\n" for line in lines]
+
+
+def test_an_organizations_own_location_list_never_reveals_a_confidential_location(
+    client: TestClient, admin: dict[str, str], app: FastAPI
+) -> None:
+    location = {
+        "id": "9d1c0a3e-5b7f-4c2a-8e6d-1f2a3b4c5d6e",
+        "location_type": "physical",
+        "name": "The house",
+        "latitude": 40.712345,
+        "longitude": -73.998765,
+        "addresses": [
+            {
+                "id": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b",
+                "address_1": "9 Secret Mews",
+                "city": "New York",
+                "state_province": "NY",
+                "postal_code": "10013",
+                "country": "US",
+                "address_type": "physical",
+            }
+        ],
+    }
+    service = {
+        "id": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
+        "name": "Secret shelter",
+        "status": "active",
+        "waymark_confidential": True,
+        "service_at_locations": [
+            {"id": "6b5c4d3e-2f1a-4b0c-9d8e-7f6a5b4c3d2e", "location": location}
+        ],
+        "organization": {
+            "id": "7c6d5e4f-3a2b-4c1d-8e9f-0a1b2c3d4e5f",
+            "name": "Shelter Org",
+            "description": "Runs a shelter.",
+            "locations": [location],
+        },
+    }
+    assert client.post("/v1/resources/import", json=[service], headers=admin).status_code == 200
+    organization_id = service["organization"]["id"]  # type: ignore[index]
+    answers = [
+        client.get(f"/hsds/organizations/{organization_id}").text,
+        client.get("/hsds/organizations").text,
+        client.get(f"/hsds/services/{service['id']}").text,
+        client.get("/hsds/services", params={"format": "ndjson", "full": "true"}).text,
+        b"".join(export_lines(app.state.runtime.database)).decode(),
+    ]
+    for text_out in answers:
+        for canary in ("Secret Mews", "40.712345", "-73.998765", "10013"):
+            assert canary not in text_out
+    organization = client.get(f"/hsds/organizations/{organization_id}").json()
+    assert organization["locations"][0]["name"] == "The house"  # the rest stays
