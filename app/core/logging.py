@@ -7,6 +7,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from app.core.clock import rfc3339
+
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 account_id_var: ContextVar[str | None] = ContextVar("account_id", default=None)
 
@@ -14,7 +16,7 @@ account_id_var: ContextVar[str | None] = ContextVar("account_id", default=None)
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+            "ts": rfc3339(datetime.fromtimestamp(record.created, UTC)),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),

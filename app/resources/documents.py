@@ -6,6 +6,7 @@ A service's HSDS document is the source of truth. Waymark's own facts ride in it
 `waymark_open_24_7`, `waymark_timezone`.
 """
 
+import contextlib
 import math
 import uuid
 from collections.abc import Iterable, Mapping
@@ -240,13 +241,12 @@ def project(doc: Mapping[str, Any], organization_name: str | None = None) -> Pro
     )
     term_ids = set()
     for attribute in doc.get("attributes") or []:
-        for key in ("taxonomy_term_id",):
-            with_id = attribute.get(key) or (attribute.get("taxonomy_term") or {}).get("id")
-            if with_id:
-                try:
-                    term_ids.add(uuid.UUID(str(with_id)))
-                except ValueError:
-                    continue
+        term_id = attribute.get("taxonomy_term_id") or (attribute.get("taxonomy_term") or {}).get(
+            "id"
+        )
+        if term_id:
+            with contextlib.suppress(ValueError):
+                term_ids.add(uuid.UUID(str(term_id)))
     return Projection(
         name=str(doc.get("name", "")),
         status=str(doc.get("status", "active")),

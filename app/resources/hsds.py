@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, exists, func
 from sqlmodel import Session, col, select
 
 from app.core.caching import PUBLIC_MAX_AGE, public_json
+from app.core.clock import rfc3339
 from app.core.db import SessionDep, new_session
 from app.core.errors import not_found
 from app.core.openapi import problem_responses
@@ -79,7 +80,7 @@ def service_document(session: Session, row: Service, full: bool) -> dict[str, An
             "id": str(row.id),
             "name": "",
             "status": "defunct",
-            "last_modified": _timestamp(row.last_modified),
+            "last_modified": rfc3339(row.last_modified),
             "waymark_deleted": True,
         }
     doc = redacted(row.document)
@@ -101,10 +102,6 @@ def organization_document(session: Session, organization: Organization) -> dict[
         )
     ).all()
     return redacted_organization(organization.document, confidential_location_ids(documents))
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _service_filters(
@@ -148,10 +145,11 @@ def _contains(column: Any, word: str) -> ColumnElement[bool]:
     return column.ilike(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
 
 
-def _stream(
+def stream_services(
     database: Any, conditions: list[ColumnElement[bool]], full: bool, minimal: bool
 ) -> Iterator[bytes]:
-    """Every matching service, one JSON line each, read in batches: memory stays flat."""
+    """Every matching service by id, one JSON line each (keys sorted, so the same data always
+    gives the same bytes), read in batches: memory stays flat however large the directory."""
     last_id: uuid.UUID | None = None
     while True:
         with new_session(database.reader) as session:
@@ -161,14 +159,15 @@ def _stream(
             rows = session.exec(statement.order_by(col(Service.id)).limit(STREAM_BATCH)).all()
             for row in rows:
                 item = _minimal(row) if minimal else service_document(session, row, full)
-                yield json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+                line = json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                yield line.encode() + b"\n"
         if len(rows) < STREAM_BATCH:
             return
         last_id = rows[-1].id
 
 
 def _minimal(row: Service) -> dict[str, Any]:
-    return {"id": str(row.id), "last_modified": _timestamp(row.last_modified)}
+    return {"id": str(row.id), "last_modified": rfc3339(row.last_modified)}
 
 
 @router.get("/", summary="About this HSDS API")
@@ -215,7 +214,7 @@ def list_services(
     )
     if format == "ndjson":
         return StreamingResponse(
-            _stream(runtime.database, conditions, full, minimal),
+            stream_services(runtime.database, conditions, full, minimal),
             media_type="application/x-ndjson",
             headers={"Cache-Control": f"public, max-age={PUBLIC_MAX_AGE}"},
         )

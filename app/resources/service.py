@@ -10,6 +10,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.checkins.schemas import CrisisLineOut
 from app.checkins.support import crisis_line_out
+from app.core.clock import rfc3339
 from app.core.crypto import derive_key
 from app.core.errors import AppError, not_found
 from app.core.runtime import Runtime
@@ -72,6 +73,29 @@ def _organization(session: Session, name: str | None, now: datetime) -> uuid.UUI
     return organization.id
 
 
+def apply_projection(row: Service, projection: documents.Projection) -> None:
+    """Copy what search needs from a document's projection onto its row."""
+    row.name, row.status = projection.name, projection.status
+    row.confidential, row.free = projection.confidential, projection.free
+    row.open_24_7, row.timezone = projection.open_24_7, projection.timezone
+    row.search_lat, row.search_lng = projection.search_point or (None, None)
+    row.search_text = projection.search_text
+
+
+def search_links(
+    service_id: uuid.UUID, projection: documents.Projection, term_ids: set[uuid.UUID]
+) -> list[ServiceTerm | ServiceLanguage | ServiceHours]:
+    """The rows that let search filter a service by term, language and opening hours."""
+    return [
+        *(ServiceTerm(service_id=service_id, term_id=term) for term in sorted(term_ids)),
+        *(ServiceLanguage(service_id=service_id, code=c[:8]) for c in sorted(projection.languages)),
+        *(
+            ServiceHours(service_id=service_id, day=day, opens=opens, closes=closes)
+            for day, opens, closes in projection.hours
+        ),
+    ]
+
+
 def store(
     session: Session,
     row: Service,
@@ -92,18 +116,10 @@ def store(
     organization_name = organization.name if organization else None
     projection = documents.project(doc, organization_name)
     if not keep_last_modified or "last_modified" not in doc:
-        doc["last_modified"] = now.isoformat().replace("+00:00", "Z")
+        doc["last_modified"] = rfc3339(now)
     row.document = doc
     row.organization_id = organization_id
-    row.name, row.status = projection.name, projection.status
-    row.confidential, row.free, row.open_24_7 = (
-        projection.confidential,
-        projection.free,
-        projection.open_24_7,
-    )
-    row.timezone = projection.timezone
-    row.search_lat, row.search_lng = projection.search_point or (None, None)
-    row.search_text = projection.search_text
+    apply_projection(row, projection)
     row.last_modified = now
     session.add(row)
     session.flush()
@@ -114,12 +130,7 @@ def store(
             select(TaxonomyTerm.id).where(col(TaxonomyTerm.id).in_(projection.term_ids))
         ).all()
     )
-    for term_id in sorted(known_terms):
-        session.add(ServiceTerm(service_id=row.id, term_id=term_id))
-    for code in sorted(projection.languages):
-        session.add(ServiceLanguage(service_id=row.id, code=code[:8]))
-    for day, opens, closes in projection.hours:
-        session.add(ServiceHours(service_id=row.id, day=day, opens=opens, closes=closes))
+    session.add_all(search_links(row.id, projection, known_terms))
 
 
 def _write(

@@ -15,19 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.core.db import Database, new_session
 from app.core.errors import AppError
 from app.models import Organization, Service, Taxonomy, TaxonomyTerm
-from app.resources.documents import redacted
-from app.resources.hsds import organization_document
+from app.resources.hsds import stream_services
 from app.resources.service import store
 
 SCHEMA_PATH = Path(__file__).parent / "hsds_schema" / "service_with_definitions.json"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_ERRORS = 200
-EXPORT_BATCH = 500
 
 
 @lru_cache(maxsize=1)
@@ -198,25 +196,4 @@ def import_services(database: Database, services: list[Any], now: datetime) -> d
 
 def export_lines(database: Database) -> Iterator[bytes]:
     """Every live service, fully nested and redacted, one JSON line each, sorted by id."""
-    last_id: uuid.UUID | None = None
-    while True:
-        with new_session(database.reader) as session:
-            statement = select(Service).where(col(Service.deleted_at).is_(None))
-            if last_id is not None:
-                statement = statement.where(col(Service.id) > last_id)
-            rows = session.exec(statement.order_by(col(Service.id)).limit(EXPORT_BATCH)).all()
-            for row in rows:
-                doc = redacted(row.document)
-                if row.organization_id:
-                    organization = session.get(Organization, row.organization_id)
-                    if organization is not None:
-                        doc["organization"] = organization_document(session, organization)
-                yield (
-                    json.dumps(
-                        doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")
-                    ).encode()
-                    + b"\n"
-                )
-        if len(rows) < EXPORT_BATCH:
-            return
-        last_id = rows[-1].id
+    return stream_services(database, [col(Service.deleted_at).is_(None)], full=True, minimal=False)

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from app.models import Organization, Service, ServiceHours, ServiceLanguage, ServiceTerm
+from app.core.clock import rfc3339
+from app.models import Organization, Service
 from app.resources.categories import NAMESPACE, category_id
 from app.resources.documents import child_id, project
+from app.resources.service import apply_projection, search_links
 
 DEMO_NAMESPACE = uuid.uuid5(NAMESPACE, "demo")
 BATCH = 2000
@@ -141,7 +143,7 @@ def add_demo(session: Session, count: int, seed: int = 1) -> int:
     """Add `count` demo services (skipping ids already there); returns how many were added."""
     rng = random.Random(seed)  # noqa: S311 - fake data, not secrets
     now = datetime.now(UTC)
-    stamp = now.isoformat().replace("+00:00", "Z")
+    stamp = rfc3339(now)
     organizations: dict[str, uuid.UUID] = {}
     existing = set(session.exec(select(Service.id)).all())
     added = 0
@@ -170,34 +172,17 @@ def add_demo(session: Session, count: int, seed: int = 1) -> int:
         doc["organization_id"] = str(organizations[org_name])
         doc["last_modified"] = stamp
         projection = project(doc, org_name)
-        lat_lng = projection.search_point or (None, None)
-        session.add(
-            Service(
-                id=service_id,
-                organization_id=organizations[org_name],
-                name=projection.name,
-                status="active",
-                confidential=projection.confidential,
-                free=projection.free,
-                open_24_7=projection.open_24_7,
-                timezone=projection.timezone,
-                search_lat=lat_lng[0],
-                search_lng=lat_lng[1],
-                search_text=projection.search_text,
-                document=doc,
-                last_modified=now,
-            )
+        service = Service(
+            id=service_id,
+            organization_id=organizations[org_name],
+            document=doc,
+            last_modified=now,
+            name="",
+            status="active",
         )
-        session.add_all(
-            ServiceTerm(service_id=service_id, term_id=term) for term in projection.term_ids
-        )
-        session.add_all(
-            ServiceLanguage(service_id=service_id, code=code) for code in projection.languages
-        )
-        session.add_all(
-            ServiceHours(service_id=service_id, day=d, opens=o, closes=c)
-            for d, o, c in projection.hours
-        )
+        apply_projection(service, projection)
+        session.add(service)
+        session.add_all(search_links(service_id, projection, projection.term_ids))
         added += 1
         if added % BATCH == 0:
             session.commit()
