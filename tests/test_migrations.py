@@ -1,5 +1,6 @@
 """Migrations: one head; upgrade, downgrade, upgrade on an empty database; models agree."""
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,3 +95,80 @@ def test_models_and_migrations_agree(empty_database: str) -> None:
     finally:
         database.dispose()
     assert differences == []
+
+
+def test_existing_services_get_their_places_and_shared_secrets(empty_database: str) -> None:
+    """0004 projects stored documents: places, ages, and a location shared with a confidential
+    service hidden for both. SQLite's full-text triggers survive it."""
+    upgrade(empty_database, "0003")
+    database = create_database(empty_database)
+    location = str(uuid.uuid4())
+
+    def document(confidential: bool) -> dict[str, object]:
+        return {
+            "id": str(uuid.uuid4()),
+            "name": "x",
+            "status": "active",
+            "minimum_age": 18,
+            "waymark_confidential": confidential,
+            "service_at_locations": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "location": {
+                        "id": location,
+                        "location_type": "physical",
+                        "latitude": 40.70123,
+                        "longitude": -73.98765,
+                        "addresses": [{"postal_code": "10002"}],
+                    },
+                }
+            ],
+        }
+
+    def ident(value: object) -> object:
+        return uuid.UUID(str(value)).hex if database.is_sqlite else uuid.UUID(str(value))
+
+    open_doc, secret_doc = document(False), document(True)
+    with database.writer.begin() as connection:
+        for name, doc, confidential in (("open", open_doc, False), ("secret", secret_doc, True)):
+            connection.execute(
+                text(
+                    "INSERT INTO service (id, name, status, confidential, free, open_24_7, "
+                    "timezone, search_lat, search_lng, search_text, document, last_modified) "
+                    "VALUES (:id, :name, 'active', :c, false, false, 'UTC', 40.70123, -73.98765, "
+                    ":text, :doc, '2026-11-23 12:00:00+00:00')"
+                ),
+                {
+                    "id": ident(doc["id"]),
+                    "name": name,
+                    "text": name,
+                    "c": confidential,
+                    "doc": json.dumps(doc),
+                },
+            )
+    upgrade(empty_database)
+    with database.reader.connect() as connection:
+        services = connection.execute(
+            text(
+                "SELECT name, location_hidden, search_lat, search_lng, minimum_age FROM service "
+                "ORDER BY name"
+            )
+        ).all()
+        places = connection.execute(
+            text("SELECT hidden, postcode, search_lat FROM service_at_location")
+        ).all()
+    assert [tuple(row) for row in services] == [
+        ("open", True, 40.75, -73.95, 18.0),
+        ("secret", True, 40.75, -73.95, 18.0),
+    ]
+    assert [tuple(row) for row in places] == [(True, None, 40.75)] * 2
+    if database.is_sqlite:
+        with database.writer.begin() as connection:
+            connection.execute(text("UPDATE service SET search_text = 'renamed' WHERE name='open'"))
+            matches = connection.execute(
+                text("SELECT count(*) FROM service_fts WHERE service_fts MATCH 'renamed'")
+            ).scalar_one()
+        assert matches == 1
+    downgrade(empty_database, "0003")
+    upgrade(empty_database)
+    database.dispose()

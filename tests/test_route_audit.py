@@ -39,6 +39,8 @@ PUBLIC = {
     ("GET", "/hsds/taxonomies/{taxonomy_id}"),
     ("GET", "/hsds/taxonomy_terms"),
     ("GET", "/hsds/taxonomy_terms/{term_id}"),
+    ("GET", "/hsds/service_at_locations"),
+    ("GET", "/hsds/service_at_locations/{place_id}"),
 }
 
 

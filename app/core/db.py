@@ -6,10 +6,10 @@ then writes cannot fail half-way with "database is locked". PostgreSQL is the pr
 """
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
@@ -28,6 +28,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,17 @@ def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, 
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
     session.exec(insert(table).values(**values).on_conflict_do_nothing())
+
+
+# Long IN lists go in slices: SQLite and PostgreSQL both cap the parameters of one statement.
+IN_LIST_SLICE = 500
+
+
+def in_slices(values: Iterable[T]) -> Iterator[list[T]]:
+    """Sorted values in slices small enough for one `IN (...)`."""
+    ordered = sorted(set(values))  # type: ignore[type-var]
+    for start in range(0, len(ordered), IN_LIST_SLICE):
+        yield ordered[start : start + IN_LIST_SLICE]
 
 
 def new_session(engine: Engine) -> Session:

@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, SmallInteger, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, Index, Integer, SmallInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import id_field, utc_field
@@ -66,12 +66,38 @@ class Service(SQLModel, table=True):
     # Where searches by distance find it: exact, or a coarse cell centre when confidential.
     search_lat: float | None = Field(default=None, sa_type=Float)
     search_lng: float | None = Field(default=None, sa_type=Float)
+    # True when the search point is coarse: the service is confidential, or its first location is
+    # used by a confidential service (an HSDS import may share a location between services).
+    location_hidden: bool = False
     search_text: str = Field(default="", sa_type=Text)
+    # The age range served (HSDS minimum_age, maximum_age), for the UK-profile age filters.
+    minimum_age: float | None = Field(default=None, sa_type=Float)
+    maximum_age: float | None = Field(default=None, sa_type=Float)
     # The full HSDS service (organization referenced by organization_id, not nested).
     document: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     last_modified: datetime = utc_field(index=True)
     # A tombstone: deleted services stay as an id and a date, for `modified_after` syncs.
     deleted_at: datetime | None = utc_field(nullable=True)
+
+
+class ServiceAtLocation(SQLModel, table=True):
+    """One entry of a service's `service_at_locations`, projected for the HSDS
+    service_at_locations endpoints and for secrecy: a location that any confidential service uses
+    is hidden for every service that uses it (its address, coordinates and postcode)."""
+
+    __tablename__ = "service_at_location"
+    __table_args__ = (Index("ix_service_at_location_point", "search_lat", "search_lng"),)
+
+    service_id: uuid.UUID = Field(foreign_key="service.id", ondelete="CASCADE", primary_key=True)
+    position: int = Field(primary_key=True, sa_type=Integer)
+    id: uuid.UUID = Field(index=True)
+    location_id: uuid.UUID | None = Field(default=None, index=True)
+    confidential: bool = False  # the service's own flag: what makes a location hidden
+    hidden: bool = False
+    # Kept only for locations that are not hidden: a secret place is never found by postcode.
+    postcode: str | None = Field(default=None, max_length=32, index=True)
+    search_lat: float | None = Field(default=None, sa_type=Float)
+    search_lng: float | None = Field(default=None, sa_type=Float)
 
 
 class ServiceTerm(SQLModel, table=True):

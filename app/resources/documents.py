@@ -9,7 +9,7 @@ A service's HSDS document is the source of truth. Waymark's own facts ride in it
 import contextlib
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,10 @@ DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # south and 8 to 9 km east to west across the US. Enough to find "a shelter near me", too coarse to
 # find a building. distance_km to them is given in whole kilometres.
 CONFIDENTIAL_CELL_DEGREES = 0.1
-LOCATION_KEYS_HIDDEN = ("latitude", "longitude", "addresses", "external_identifier")
+# What a hidden location keeps: names, descriptions, directions, addresses, coordinates, external
+# identifiers (a UPRN names a building) and its own phones and contacts are all dropped.
+LOCATION_KEYS_KEPT = frozenset({"id", "location_type", "languages", "schedules"})
+PLACE_KEYS_KEPT = frozenset({"id", "service_id", "location_id", "location", "schedules"})
 
 
 def child_id(service_id: uuid.UUID | str, what: str) -> str:
@@ -164,6 +167,64 @@ def _apply_location(doc: dict[str, Any], fields: _ResourceFields, sent: set[str]
 # --- what search needs from a document --------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Place:
+    """One entry of `service_at_locations`: its id, the location it names, where that is."""
+
+    position: int
+    id: uuid.UUID | None
+    location_id: uuid.UUID | None
+    postcode: str | None
+    point: tuple[float, float] | None
+    has_location: bool
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _point(location: Mapping[str, Any]) -> tuple[float, float] | None:
+    lat, lng = location.get("latitude"), location.get("longitude")
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lng))
+    if numbers and -90 <= lat <= 90 and -180 <= lng <= 180:  # type: ignore[operator]
+        return float(lat), float(lng)  # type: ignore[arg-type]
+    return None
+
+
+def normal_postcode(value: Any) -> str | None:
+    """Postcodes compare without spaces and case: "sw1a 1aa" is "SW1A1AA"."""
+    text = "".join(str(value or "").split()).upper()[:32]
+    return text or None
+
+
+def places(doc: Mapping[str, Any]) -> list[Place]:
+    found = []
+    for position, place in enumerate(doc.get("service_at_locations") or []):
+        location = place.get("location") or {}
+        postcode = next(
+            (a["postal_code"] for a in location.get("addresses") or [] if a.get("postal_code")),
+            None,
+        )
+        found.append(
+            Place(
+                position=position,
+                id=_uuid(place.get("id")),
+                location_id=_uuid(location.get("id") or place.get("location_id")),
+                postcode=normal_postcode(postcode),
+                point=_point(location),
+                has_location=bool(location),
+            )
+        )
+    return found
+
+
+def location_ids(doc: Mapping[str, Any]) -> set[uuid.UUID]:
+    return {place.location_id for place in places(doc) if place.location_id}
+
+
 @dataclass
 class Projection:
     name: str
@@ -172,20 +233,33 @@ class Projection:
     free: bool
     open_24_7: bool
     timezone: str
-    point: tuple[float, float] | None
     search_text: str
+    places: list[Place] = field(default_factory=list)
     term_ids: set[uuid.UUID] = field(default_factory=set)
     languages: set[str] = field(default_factory=set)
     hours: list[tuple[int, int, int]] = field(default_factory=list)  # (day, opens, closes)
+    minimum_age: float | None = None
+    maximum_age: float | None = None
 
     @property
-    def search_point(self) -> tuple[float, float] | None:
-        if self.point is None:
+    def first_place(self) -> Place | None:
+        """The place v1 shows and distance searches use: the first with a location."""
+        return next((place for place in self.places if place.has_location), None)
+
+    def is_hidden(self, place: Place, hidden_locations: Collection[uuid.UUID]) -> bool:
+        return self.confidential or place.location_id in hidden_locations
+
+    def point_of(
+        self, place: Place | None, hidden_locations: Collection[uuid.UUID]
+    ) -> tuple[float, float] | None:
+        """Where searches find this place: exact, or a cell centre when the place is hidden."""
+        if place is None or place.point is None:
             return None
-        return coarse(*self.point) if self.confidential else self.point
+        return coarse(*place.point) if self.is_hidden(place, hidden_locations) else place.point
 
 
 def first_location(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The location of the first place that has one (see Projection.first_place)."""
     for place in doc.get("service_at_locations") or []:
         location = place.get("location")
         if location:
@@ -221,13 +295,11 @@ def weekly_hours(schedules: Iterable[Mapping[str, Any]]) -> list[tuple[int, int,
     return hours
 
 
+def _age(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def project(doc: Mapping[str, Any], organization_name: str | None = None) -> Projection:
-    location = first_location(doc) or {}
-    lat, lng = location.get("latitude"), location.get("longitude")
-    point = None
-    numbers = isinstance(lat, int | float) and isinstance(lng, int | float)
-    if numbers and -90 <= lat <= 90 and -180 <= lng <= 180:  # type: ignore[operator]
-        point = (float(lat), float(lng))  # type: ignore[arg-type]
     # Addresses are never searchable text: a street name must not find a confidential shelter.
     text = " ".join(
         str(part)
@@ -254,62 +326,74 @@ def project(doc: Mapping[str, Any], organization_name: str | None = None) -> Pro
         free=bool(doc.get("waymark_free", False)),
         open_24_7=bool(doc.get("waymark_open_24_7", False)),
         timezone=str(doc.get("waymark_timezone") or "UTC"),
-        point=point,
         search_text=text,
+        places=places(doc),
         term_ids=term_ids,
         languages={str(lang["code"]) for lang in doc.get("languages") or [] if lang.get("code")},
         hours=weekly_hours(doc.get("schedules") or []),
+        minimum_age=_age(doc.get("minimum_age")),
+        maximum_age=_age(doc.get("maximum_age")),
     )
 
 
 # --- rendering --------------------------------------------------------------------------------
 
 
-def redacted(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The document as it may leave the service: a confidential location loses its address,
-    coordinates and identifiers, wherever it is nested."""
+def redacted_location(location: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in location.items() if key in LOCATION_KEYS_KEPT}
+
+
+def _place_hidden(
+    doc: Mapping[str, Any], place: Mapping[str, Any], hidden_locations: Collection[uuid.UUID]
+) -> bool:
+    location = place.get("location") or {}
+    key = _uuid(location.get("id") or place.get("location_id"))
+    return bool(doc.get("waymark_confidential")) or key in hidden_locations
+
+
+def redacted_place(
+    doc: Mapping[str, Any], place: Mapping[str, Any], hidden_locations: Collection[uuid.UUID]
+) -> dict[str, Any]:
+    """One service_at_location as it may leave the service."""
+    if not _place_hidden(doc, place, hidden_locations):
+        return dict(place)
+    kept = {key: value for key, value in place.items() if key in PLACE_KEYS_KEPT}
+    if place.get("location"):
+        kept["location"] = redacted_location(place["location"])
+    return kept
+
+
+def redacted(doc: Mapping[str, Any], hidden_locations: Collection[uuid.UUID]) -> dict[str, Any]:
+    """The document as it may leave the service: a hidden location (the service is confidential,
+    or a confidential service uses the same location) keeps no address, coordinates, directions or
+    identifiers, wherever it is nested."""
     copy = dict(doc)
-    if not doc.get("waymark_confidential"):
-        return copy
-    places = []
-    for place in doc.get("service_at_locations") or []:
-        place = dict(place)
-        if place.get("location"):
-            place["location"] = {
-                key: value
-                for key, value in place["location"].items()
-                if key not in LOCATION_KEYS_HIDDEN
-            }
-        places.append(place)
-    copy["service_at_locations"] = places
+    if "service_at_locations" in doc:
+        copy["service_at_locations"] = [
+            redacted_place(doc, place, hidden_locations)
+            for place in doc.get("service_at_locations") or []
+        ]
     return copy
 
 
-def confidential_location_ids(service_documents: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Ids of every location that a confidential service uses."""
-    ids = set()
-    for doc in service_documents:
-        if doc.get("waymark_confidential"):
-            for place in doc.get("service_at_locations") or []:
-                location = place.get("location") or {}
-                for key in (location.get("id"), place.get("location_id")):
-                    if key:
-                        ids.add(str(key))
-    return ids
-
-
-def redacted_organization(doc: Mapping[str, Any], hidden_locations: set[str]) -> dict[str, Any]:
+def redacted_organization(
+    doc: Mapping[str, Any], hidden_locations: Collection[uuid.UUID]
+) -> dict[str, Any]:
     """An organization as it may leave the service: its own list of locations must not reveal a
     location that a confidential service keeps secret."""
     copy = dict(doc)
     if "locations" in doc:
         copy["locations"] = [
-            {key: value for key, value in location.items() if key not in LOCATION_KEYS_HIDDEN}
-            if str(location.get("id")) in hidden_locations
+            redacted_location(location)
+            if _uuid(location.get("id")) in hidden_locations
             else location
             for location in doc.get("locations") or []
         ]
     return copy
+
+
+def organization_location_ids(doc: Mapping[str, Any]) -> set[uuid.UUID]:
+    return {key for loc in doc.get("locations") or [] if (key := _uuid(loc.get("id")))}
 
 
 def to_resource(
@@ -318,13 +402,14 @@ def to_resource(
     last_modified: datetime,
     organization: OrganizationRef | None,
     slug_by_term: Mapping[str, str],
+    location_hidden: bool,
     distance_km: float | None = None,
 ) -> ResourceOut:
     confidential = bool(doc.get("waymark_confidential"))
     location = first_location(doc) or {}
     address = None
     lat = lng = None
-    if not confidential:
+    if not (confidential or location_hidden):
         addresses = location.get("addresses") or []
         if addresses:
             first = addresses[0]
@@ -338,7 +423,8 @@ def to_resource(
             )
         lat, lng = location.get("latitude"), location.get("longitude")
     if distance_km is not None:
-        distance_km = float(round(distance_km)) if confidential else round(distance_km, 1)
+        hidden = confidential or location_hidden
+        distance_km = float(round(distance_km)) if hidden else round(distance_km, 1)
     return ResourceOut(
         id=service_id,
         name=str(doc.get("name", "")),

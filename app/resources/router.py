@@ -19,6 +19,7 @@ from app.resources import service, transfer
 from app.resources.languages import ISO_639_1
 from app.resources.schemas import CategoryOut, ResourceIn, ResourceOut, ResourcePatch
 from app.resources.search import Query as Search
+from app.resources.search import check_near
 
 router = APIRouter(prefix="/v1/resources", tags=["directory"])
 IMPORT_PATH = "/v1/resources/import"
@@ -35,13 +36,6 @@ Admin = Annotated[Caller, Depends(require_role("admin"))]
 
 Latitude = Annotated[float | None, Query(ge=-90, le=90, examples=[41.8781])]
 Longitude = Annotated[float | None, Query(ge=-180, le=180, examples=[-87.6298])]
-
-
-def _check_point(lat: float | None, lng: float | None) -> None:
-    if (lat is None) != (lng is None):
-        raise validation_problem(
-            ["query", "lat" if lat is None else "lng"], "Give both lat and lng."
-        )
 
 
 @router.get(
@@ -72,9 +66,7 @@ def search_resources(
 ) -> Response:
     """Filters combine with AND. Sorted by distance with lat/lng, else by relevance with q, else
     by name. Searches are anonymous: nothing about them is stored or logged with an account."""
-    _check_point(lat, lng)
-    if radius_km is not None and lat is None:
-        raise validation_problem(["query", "radius_km"], "radius_km needs lat and lng.")
+    check_near(lat, lng, radius_km, "radius_km")
     if language is not None and language not in ISO_639_1:
         raise validation_problem(["query", "language"], "Use an ISO 639-1 code such as es.")
     query = Search(
@@ -189,5 +181,5 @@ def crisis_lines(
     lng: Longitude = None,
 ) -> Response:
     """`{local, national}`: with lat/lng, nearby 24/7 hotlines within 100 km come first."""
-    _check_point(lat, lng)
+    check_near(lat, lng, None, "radius_km")
     return public_json(request, service.crisis(runtime, session, lat, lng))

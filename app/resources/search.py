@@ -73,19 +73,47 @@ class Hit:
     distance_km: float | None
 
 
+def check_near(
+    lat: float | None, lng: float | None, radius: float | None, radius_name: str
+) -> None:
+    """A point needs both coordinates, and a radius needs a point (422 saying which is missing)."""
+    if (lat is None) != (lng is None):
+        raise validation_problem(
+            ["query", "lat" if lat is None else "lng"], "Give both lat and lng."
+        )
+    if radius is not None and lat is None:
+        raise validation_problem(["query", radius_name], f"{radius_name} needs lat and lng.")
+
+
 def _words(q: str) -> list[str]:
     return WORD.findall(q.lower())[:12]
 
 
-def _distance(dialect: str, lat: float, lng: float) -> ColumnElement[float]:
+def _distance(
+    dialect: str, lat_column: Any, lng_column: Any, lat: float, lng: float
+) -> ColumnElement[float]:
     if dialect == "sqlite":
-        return func.haversine_km(col(Service.search_lat), col(Service.search_lng), lat, lng)
-    dphi = func.radians(col(Service.search_lat) - lat) / 2
-    dlmb = func.radians(col(Service.search_lng) - lng) / 2
+        return func.haversine_km(lat_column, lng_column, lat, lng)
+    dphi = func.radians(lat_column - lat) / 2
+    dlmb = func.radians(lng_column - lng) / 2
     a = func.power(func.sin(dphi), 2) + func.cos(func.radians(lat)) * func.cos(
-        func.radians(col(Service.search_lat))
+        func.radians(lat_column)
     ) * func.power(func.sin(dlmb), 2)
     return 2 * EARTH_RADIUS_KM * func.asin(func.least(1.0, func.sqrt(a)))
+
+
+def within(
+    dialect: str, lat_column: Any, lng_column: Any, lat: float, lng: float, radius_km: float
+) -> tuple[list[ColumnElement[bool]], ColumnElement[float]]:
+    """Conditions for points within radius_km of (lat, lng), and the distance to sort by: a
+    bounding box on the indexed point columns first, the exact great-circle distance after."""
+    box = bounding_box(lat, lng, radius_km)
+    conditions: list[ColumnElement[bool]] = [lat_column.between(box.lat_min, box.lat_max)]
+    if box.lng_ranges is not None:
+        conditions.append(or_(*(lng_column.between(w, e) for w, e in box.lng_ranges)))
+    distance = _distance(dialect, lat_column, lng_column, lat, lng)
+    conditions.append(distance <= radius_km)
+    return conditions, distance
 
 
 def _open_now(session: Session, now: datetime) -> ColumnElement[bool]:
@@ -170,14 +198,10 @@ def search(
         assert query.lat is not None
         assert query.lng is not None
         radius = query.radius_km or DEFAULT_RADIUS_KM
-        box = bounding_box(query.lat, query.lng, radius)
-        conditions.append(col(Service.search_lat).between(box.lat_min, box.lat_max))
-        if box.lng_ranges is not None:
-            conditions.append(
-                or_(*(col(Service.search_lng).between(w, e) for w, e in box.lng_ranges))
-            )
-        distance = _distance(dialect, query.lat, query.lng)
-        conditions.append(distance <= radius)
+        near, distance = within(
+            dialect, col(Service.search_lat), col(Service.search_lng), query.lat, query.lng, radius
+        )
+        conditions += near
         sort_key = distance
     elif rank is not None:
         sort_key = rank

@@ -1,7 +1,8 @@
 """The directory: admin writes (kept as HSDS documents), public reads, categories, crisis lines."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -12,12 +13,14 @@ from app.checkins.schemas import CrisisLineOut
 from app.checkins.support import crisis_line_out
 from app.core.clock import rfc3339
 from app.core.crypto import derive_key
+from app.core.db import in_slices
 from app.core.errors import AppError, not_found
 from app.core.runtime import Runtime
 from app.models import (
     CrisisLine,
     Organization,
     Service,
+    ServiceAtLocation,
     ServiceHours,
     ServiceLanguage,
     ServiceTerm,
@@ -73,13 +76,27 @@ def _organization(session: Session, name: str | None, now: datetime) -> uuid.UUI
     return organization.id
 
 
-def apply_projection(row: Service, projection: documents.Projection) -> None:
+def apply_projection(
+    row: Service, projection: documents.Projection, hidden_locations: Collection[uuid.UUID]
+) -> None:
     """Copy what search needs from a document's projection onto its row."""
     row.name, row.status = projection.name, projection.status
     row.confidential, row.free = projection.confidential, projection.free
     row.open_24_7, row.timezone = projection.open_24_7, projection.timezone
-    row.search_lat, row.search_lng = projection.search_point or (None, None)
     row.search_text = projection.search_text
+    row.minimum_age, row.maximum_age = projection.minimum_age, projection.maximum_age
+    apply_place(row, projection, hidden_locations)
+
+
+def apply_place(
+    row: Service, projection: documents.Projection, hidden_locations: Collection[uuid.UUID]
+) -> None:
+    """Where distance searches find the service, and whether its location is secret."""
+    first = projection.first_place
+    row.search_lat, row.search_lng = projection.point_of(first, hidden_locations) or (None, None)
+    row.location_hidden = projection.confidential or (
+        first is not None and first.location_id in hidden_locations
+    )
 
 
 def search_links(
@@ -96,6 +113,63 @@ def search_links(
     ]
 
 
+def place_rows(
+    service_id: uuid.UUID,
+    projection: documents.Projection,
+    hidden_locations: Collection[uuid.UUID],
+) -> list[ServiceAtLocation]:
+    """One row per service_at_location, hidden (no postcode, a coarse point) where secret."""
+    rows = []
+    for place in projection.places:
+        if place.id is None:
+            continue
+        hidden = projection.is_hidden(place, hidden_locations)
+        lat, lng = projection.point_of(place, hidden_locations) or (None, None)
+        rows.append(
+            ServiceAtLocation(
+                service_id=service_id,
+                position=place.position,
+                id=place.id,
+                location_id=place.location_id,
+                confidential=projection.confidential,
+                hidden=hidden,
+                postcode=None if hidden else place.postcode,
+                search_lat=lat,
+                search_lng=lng,
+            )
+        )
+    return rows
+
+
+def hidden_location_ids(session: Session, candidates: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these locations a confidential service uses: they are secret for every service."""
+    hidden: set[uuid.UUID] = set()
+    for some in in_slices(candidates):
+        hidden.update(
+            location_id
+            for location_id in session.exec(
+                select(ServiceAtLocation.location_id)
+                .where(
+                    col(ServiceAtLocation.confidential),
+                    col(ServiceAtLocation.location_id).in_(some),
+                )
+                .distinct()
+            ).all()
+            if location_id is not None
+        )
+    return hidden
+
+
+LINK_MODELS = (ServiceTerm, ServiceLanguage, ServiceHours, ServiceAtLocation)
+
+
+def _clear_links(
+    session: Session, service_id: uuid.UUID, models: Iterable[Any] = LINK_MODELS
+) -> None:
+    for model in models:
+        session.exec(delete(model).where(col(model.service_id) == service_id))
+
+
 def store(
     session: Session,
     row: Service,
@@ -104,7 +178,8 @@ def store(
     keep_last_modified: bool = False,
     organization_id: uuid.UUID | None = None,
 ) -> None:
-    """Save a service's document and rebuild its search projections (the caller commits).
+    """Save a service's document and rebuild its search projections (the caller commits, inside
+    `shared_locations` so that services sharing a location with this one follow its secrecy).
 
     Imports keep the document's own `last_modified`; every other write stamps `now`. An import's
     organization may be nested rather than named by `organization_id`: it comes as an argument."""
@@ -119,18 +194,60 @@ def store(
         doc["last_modified"] = rfc3339(now)
     row.document = doc
     row.organization_id = organization_id
-    apply_projection(row, projection)
     row.last_modified = now
     session.add(row)
     session.flush()
-    for model in (ServiceTerm, ServiceLanguage, ServiceHours):
-        session.exec(delete(model).where(col(model.service_id) == row.id))
+    _clear_links(session, row.id)
+    hidden = hidden_location_ids(session, documents.location_ids(doc))
+    apply_projection(row, projection, hidden)
     known_terms = set(
         session.exec(
             select(TaxonomyTerm.id).where(col(TaxonomyTerm.id).in_(projection.term_ids))
         ).all()
     )
     session.add_all(search_links(row.id, projection, known_terms))
+    session.add_all(place_rows(row.id, projection, hidden))
+    session.flush()
+
+
+@contextmanager
+def shared_locations(
+    session: Session, location_ids: set[uuid.UUID], now: datetime, written: set[uuid.UUID]
+) -> Iterator[None]:
+    """Keep every service that shares a location with the written ones in step with its secrecy.
+
+    When writes make a location secret (a confidential service now uses it) or public again,
+    the other services at that location get their search points and place rows rebuilt; those
+    not written here also get a new `last_modified`, so incremental syncs fetch them redacted."""
+    before = hidden_location_ids(session, location_ids)
+    yield
+    session.flush()
+    changed = before ^ hidden_location_ids(session, location_ids)
+    if not changed:
+        return
+    affected: set[uuid.UUID] = set()
+    for some in in_slices(changed):
+        affected.update(
+            session.exec(
+                select(ServiceAtLocation.service_id).where(
+                    col(ServiceAtLocation.location_id).in_(some)
+                )
+            ).all()
+        )
+    for other_id in sorted(affected):
+        other = session.get(Service, other_id)
+        if other is None or other.deleted_at is not None:
+            continue
+        if other.id not in written:
+            other.document = {**other.document, "last_modified": rfc3339(now)}
+            other.last_modified = now
+        projection = documents.project(other.document)
+        hidden = hidden_location_ids(session, documents.location_ids(other.document))
+        apply_place(other, projection, hidden)
+        session.add(other)
+        _clear_links(session, other.id, [ServiceAtLocation])
+        session.add_all(place_rows(other.id, projection, hidden))
+    session.flush()
 
 
 def _write(
@@ -142,10 +259,12 @@ def _write(
     organization_id = (
         _organization(session, body.organization, now) if "organization" in sent else None
     )
+    before = documents.location_ids(row.document or {})
     doc = documents.apply_fields(
         row.document or {"id": str(row.id)}, body, sent, known, organization_id
     )
-    store(session, row, doc, now)
+    with shared_locations(session, before | documents.location_ids(doc), now, {row.id}):
+        store(session, row, doc, now)
     session.commit()
     return render(session, [row])[0]
 
@@ -185,14 +304,14 @@ def remove(runtime: Runtime, session: Session, service_id: uuid.UUID) -> None:
     """A tombstone: the id and the moment stay (for `modified_after` syncs), the content goes."""
     row = _live(session, service_id)
     now = runtime.clock()
-    for model in (ServiceTerm, ServiceLanguage, ServiceHours):
-        session.exec(delete(model).where(col(model.service_id) == row.id))
-    row.deleted_at = row.last_modified = now
-    row.document = {"id": str(row.id)}
-    row.search_lat = row.search_lng = None
-    row.search_text = ""
-    row.status = "defunct"
-    session.add(row)
+    with shared_locations(session, documents.location_ids(row.document), now, {row.id}):
+        _clear_links(session, row.id)
+        row.deleted_at = row.last_modified = now
+        row.document = {"id": str(row.id)}
+        row.search_lat = row.search_lng = None
+        row.search_text = ""
+        row.status = "defunct"
+        session.add(row)
     session.commit()
 
 
@@ -220,6 +339,7 @@ def render(
                 row.last_modified,
                 organization,
                 slug_by_term,
+                row.location_hidden,
                 distances[index] if distances else None,
             )
         )

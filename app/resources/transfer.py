@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
-from app.core.db import Database, new_session
+from app.core.db import Database, in_slices, new_session
 from app.core.errors import AppError
 from app.models import Organization, Service, Taxonomy, TaxonomyTerm
+from app.resources.documents import location_ids
 from app.resources.hsds import stream_services
-from app.resources.service import store
+from app.resources.service import shared_locations, store
 
 SCHEMA_PATH = Path(__file__).parent / "hsds_schema" / "service_with_definitions.json"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -93,6 +94,26 @@ def _id_errors(index: int, service: dict[str, Any], seen: set[str]) -> list[dict
     if service.get("id") in seen:
         errors.append({"loc": [index, "id"], "msg": "This id appears twice in the import."})
     seen.add(str(service.get("id")))
+    places = service.get("service_at_locations")
+    for number, place in enumerate(places if isinstance(places, list) else []):
+        if not isinstance(place, dict):
+            continue
+        where = [index, "service_at_locations", number]
+        location = place.get("location")
+        for loc, value in (
+            ([*where, "id"], place.get("id")),
+            ([*where, "location_id"], place.get("location_id")),
+            (
+                [*where, "location", "id"],
+                location.get("id") if isinstance(location, dict) else None,
+            ),
+        ):
+            if value is not None and not _is_uuid(value):
+                errors.append({"loc": loc, "msg": "Not a UUID."})
+        place_key = f"service_at_location/{place.get('id')}"
+        if place.get("id") is not None and place_key in seen:
+            errors.append({"loc": [*where, "id"], "msg": "This id appears twice in the import."})
+        seen.add(place_key)
     return errors
 
 
@@ -164,34 +185,46 @@ def import_services(database: Database, services: list[Any], now: datetime) -> d
     """Validate everything, then write everything in one transaction."""
     validate(services)
     created = updated = 0
+    ids = {uuid.UUID(service["id"]) for service in services}
     with new_session(database.writer) as session:
-        for service in services:
-            doc = dict(service)
-            organization = doc.pop("organization", None)
-            organization_id = None
-            if isinstance(organization, dict):
-                organization_id = uuid.UUID(organization["id"])
-                row = session.get(Organization, organization_id) or Organization(
-                    id=organization_id, name=""
-                )
-                row.name = str(organization.get("name", ""))[:300]
-                row.document = organization
-                row.last_modified = now
-                session.add(row)
-                session.flush()
-            _save_terms(session, doc)
-            service_id = uuid.UUID(doc["id"])
-            existing = session.get(Service, service_id)
-            if existing is None:
-                created += 1
-                existing = Service(id=service_id, name="", status="active", last_modified=now)
-            else:
-                updated += 1
-                existing.deleted_at = None
-            modified = _parse_moment(doc.get("last_modified"), now)
-            store(session, existing, doc, modified, True, organization_id)
+        locations = set().union(*(location_ids(service) for service in services))
+        for some in in_slices(ids):
+            for existing in session.exec(select(Service.document).where(col(Service.id).in_(some))):
+                locations |= location_ids(existing)
+        with shared_locations(session, locations, now, ids):
+            created, updated = _store_all(session, services, now)
         session.commit()
     return {"imported": len(services), "created": created, "updated": updated}
+
+
+def _store_all(session: Session, services: list[Any], now: datetime) -> tuple[int, int]:
+    created = updated = 0
+    for service in services:
+        doc = dict(service)
+        organization = doc.pop("organization", None)
+        organization_id = None
+        if isinstance(organization, dict):
+            organization_id = uuid.UUID(organization["id"])
+            row = session.get(Organization, organization_id) or Organization(
+                id=organization_id, name=""
+            )
+            row.name = str(organization.get("name", ""))[:300]
+            row.document = organization
+            row.last_modified = now
+            session.add(row)
+            session.flush()
+        _save_terms(session, doc)
+        service_id = uuid.UUID(doc["id"])
+        existing = session.get(Service, service_id)
+        if existing is None:
+            created += 1
+            existing = Service(id=service_id, name="", status="active", last_modified=now)
+        else:
+            updated += 1
+            existing.deleted_at = None
+        modified = _parse_moment(doc.get("last_modified"), now)
+        store(session, existing, doc, modified, True, organization_id)
+    return created, updated
 
 
 def export_lines(database: Database) -> Iterator[bytes]:

@@ -15,7 +15,7 @@ from app.core.clock import rfc3339
 from app.models import Organization, Service
 from app.resources.categories import NAMESPACE, category_id
 from app.resources.documents import child_id, project
-from app.resources.service import apply_projection, search_links
+from app.resources.service import apply_projection, place_rows, search_links
 
 DEMO_NAMESPACE = uuid.uuid5(NAMESPACE, "demo")
 BATCH = 2000
@@ -180,9 +180,11 @@ def add_demo(session: Session, count: int, seed: int = 1) -> int:
             name="",
             status="active",
         )
-        apply_projection(service, projection)
+        # Every demo location is the service's own: no other service can make it secret.
+        apply_projection(service, projection, set())
         session.add(service)
         session.add_all(search_links(service_id, projection, projection.term_ids))
+        session.add_all(place_rows(service_id, projection, set()))
         added += 1
         if added % BATCH == 0:
             session.commit()

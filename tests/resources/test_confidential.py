@@ -6,10 +6,13 @@ endpoint that returns resources is asked for it, every way it can be found.
 
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from app.resources.transfer import export_lines
+from tests.conftest import FakeClock
 from tests.factories import auth, make_admin
 
 STREET, POSTCODE, LAT, LNG = "1234 Canary Street", "60699", 41.881234, -87.623456
@@ -106,3 +109,138 @@ def test_the_search_point_is_a_coarse_cell_centre(client: TestClient, app: FastA
     with engine.connect() as connection:
         lat, lng = connection.execute(text("SELECT search_lat, search_lng FROM service")).one()
     assert (lat, lng) == (41.85, -87.65)
+
+
+# --- a location shared by a confidential and an open service (possible through HSDS imports) ---
+
+SHARED_LOCATION = "4f0e1d2c-3b4a-4596-8877-665544332211"
+SHARED_CANARIES = ("8 Hidden Row", "40.701234", "-73.987654", "10002", "Row House")
+
+
+def shared_service(number: int, name: str, confidential: bool) -> dict[str, Any]:
+    return {
+        "id": f"5e000000-0000-4000-8000-00000000000{number}",
+        "name": name,
+        "status": "active",
+        "waymark_confidential": confidential,
+        "service_at_locations": [
+            {
+                "id": f"5a000000-0000-4000-8000-00000000000{number}",
+                "description": "Row House, ring twice",
+                "location": {
+                    "id": SHARED_LOCATION,
+                    "location_type": "physical",
+                    "name": "Row House",
+                    "latitude": 40.701234,
+                    "longitude": -73.987654,
+                    "addresses": [
+                        {
+                            "id": f"5d000000-0000-4000-8000-00000000000{number}",
+                            "address_1": "8 Hidden Row",
+                            "city": "New York",
+                            "state_province": "NY",
+                            "postal_code": "10002",
+                            "country": "US",
+                            "address_type": "physical",
+                        }
+                    ],
+                },
+            }
+        ],
+    }
+
+
+def every_answer(client: TestClient, app: FastAPI, service_id: str) -> list[str]:
+    near = {"lat": 40.70, "lng": -73.99}
+    return [
+        client.get(f"/v1/resources/{service_id}").text,
+        client.get("/v1/resources", params={**near, "radius_km": 5}).text,
+        client.get("/v1/resources", params={"q": "legal"}).text,
+        client.get(f"/hsds/services/{service_id}").text,
+        client.get("/hsds/services", params={"full": "true"}).text,
+        client.get("/hsds/services", params={"format": "ndjson", "full": "true"}).text,
+        client.get("/hsds/services", params={**near, "radius": 5000}).text,
+        client.get("/hsds/service_at_locations", params={"full": "true"}).text,
+        client.get("/hsds/service_at_locations", params={"format": "ndjson"}).text,
+        client.get("/hsds/service_at_locations", params={"postcode": "10002"}).text,
+        client.get("/hsds/service_at_locations/5a000000-0000-4000-8000-000000000001").text,
+        b"".join(export_lines(app.state.runtime.database)).decode(),
+    ]
+
+
+def search_point(app: FastAPI, name: str) -> tuple[float, float]:
+    with app.state.runtime.database.reader.connect() as connection:
+        row = connection.execute(
+            text("SELECT search_lat, search_lng FROM service WHERE name = :name"),
+            {"name": name},
+        ).one()
+    return float(row[0]), float(row[1])
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one-import", "open-service-first"])
+def test_a_location_shared_with_a_confidential_service_is_hidden_for_both(
+    client: TestClient, app: FastAPI, clock: FakeClock, together: bool
+) -> None:
+    admin = auth(make_admin(client, app))
+    legal = shared_service(1, "Legal clinic", confidential=False)
+    shelter = shared_service(2, "Row shelter", confidential=True)
+    assert client.post("/v1/resources/import", json=[legal], headers=admin).status_code == 200
+    before = client.get(f"/v1/resources/{legal['id']}").json()
+    if not together:
+        # Alone, the open service shows its address: nothing confidential uses the place yet.
+        assert before["address"]["address_1"] == "8 Hidden Row"
+        assert search_point(app, "Legal clinic") == (40.701234, -73.987654)
+        clock.advance(hours=1)
+        since = "2026-11-23T12:30:00Z"
+    batch = [legal, shelter] if together else [shelter]
+    assert client.post("/v1/resources/import", json=batch, headers=admin).status_code == 200
+
+    for answer in every_answer(client, app, legal["id"]):
+        for canary in SHARED_CANARIES:
+            assert canary not in answer, canary
+    clinic = client.get(f"/v1/resources/{legal['id']}").json()
+    assert (clinic["address"], clinic["lat"], clinic["lng"]) == (None, None, None)
+    found = client.get("/v1/resources", params={"lat": 40.70, "lng": -73.99, "radius_km": 20})
+    distances = [item["distance_km"] for item in found.json()["items"]]
+    assert len(distances) == 2
+    assert all(distance == round(distance) for distance in distances)  # whole kilometres
+    assert search_point(app, "Legal clinic") == (40.75, -73.95)
+    assert (
+        client.get("/hsds/service_at_locations", params={"postcode": "10002"}).json()["contents"]
+        == []
+    )
+    if not together:
+        # The open service changed on the way out, so incremental syncs fetch it again.
+        changed = client.get("/hsds/services", params={"modified_after": since}).json()
+        assert legal["id"] in [item["id"] for item in changed["contents"]]
+
+
+def test_the_location_is_shown_again_once_no_confidential_service_uses_it(
+    client: TestClient, app: FastAPI
+) -> None:
+    admin = auth(make_admin(client, app))
+    legal = shared_service(1, "Legal clinic", confidential=False)
+    shelters = [shared_service(n, f"Row shelter {n}", confidential=True) for n in (2, 3)]
+    assert (
+        client.post("/v1/resources/import", json=[legal, *shelters], headers=admin).status_code
+        == 200
+    )
+    # One shelter stops being confidential: the other still hides the place.
+    opened = client.patch(
+        f"/v1/resources/{shelters[0]['id']}", json={"confidential": False}, headers=admin
+    )
+    assert opened.status_code == 200
+    assert_hidden = client.get(f"/v1/resources/{legal['id']}").json()
+    assert assert_hidden["address"] is None
+    assert opened.json()["address"] is None
+    # The last one is deleted: the place is public again, for every service there.
+    assert client.delete(f"/v1/resources/{shelters[1]['id']}", headers=admin).status_code == 204
+    clinic = client.get(f"/v1/resources/{legal['id']}").json()
+    assert clinic["address"]["address_1"] == "8 Hidden Row"
+    assert (clinic["lat"], clinic["lng"]) == (40.701234, -73.987654)
+    assert search_point(app, "Legal clinic") == (40.701234, -73.987654)
+    postcode = client.get("/hsds/service_at_locations", params={"postcode": "10002"}).json()
+    assert sorted(item["service"]["name"] for item in postcode["contents"]) == [
+        "Legal clinic",
+        "Row shelter 2",
+    ]

@@ -249,10 +249,14 @@ def test_an_organizations_own_location_list_never_reveals_a_confidential_locatio
         client.get("/hsds/organizations").text,
         client.get(f"/hsds/services/{service['id']}").text,
         client.get("/hsds/services", params={"format": "ndjson", "full": "true"}).text,
+        client.get("/hsds/organizations", params={"full_service": "true"}).text,
+        client.get("/hsds/organizations", params={"format": "ndjson", "full": "true"}).text,
+        client.get("/hsds/service_at_locations", params={"full": "true"}).text,
         b"".join(export_lines(app.state.runtime.database)).decode(),
     ]
     for text_out in answers:
-        for canary in ("Secret Mews", "40.712345", "-73.998765", "10013"):
+        for canary in ("Secret Mews", "40.712345", "-73.998765", "10013", "The house"):
             assert canary not in text_out
     organization = client.get(f"/hsds/organizations/{organization_id}").json()
-    assert organization["locations"][0]["name"] == "The house"  # the rest stays
+    # The location stays listed, as an id and a type only.
+    assert organization["locations"] == [{"id": location["id"], "location_type": "physical"}]
