@@ -32,9 +32,19 @@ def serve(settings: Settings) -> int:
 
 
 def migrate(settings: Settings) -> int:
+    from app.core.clock import system_clock
     from app.core.migrations import upgrade
+    from app.progress.summary import backfill
 
     upgrade(settings.effective_database_url)
+    database = create_database(settings.effective_database_url)
+    try:
+        # Members whose check-ins predate progress summaries get theirs now.
+        added = backfill(database, settings.absence_days, system_clock())
+    finally:
+        database.dispose()
+    if added:
+        print(f"progress summaries built for {added} members")
     print("database is at the latest revision")
     return 0
 

@@ -26,10 +26,14 @@ from app.core.openapi import install_openapi
 from app.core.ratelimit import Throttler
 from app.core.runtime import AccountPart, Runtime
 from app.core.security import PasswordHasher
+from app.groups import service as groups
+from app.groups.router import access_log_router, admin_router, feed_router
+from app.groups.router import router as groups_router
 from app.ops.metrics import Metrics
 from app.ops.metrics import router as metrics_router
 from app.ops.router import router as ops_router
 from app.progress.router import router as progress_router
+from app.progress.summary import delete_summary
 from app.resources import transfer
 from app.resources.hsds import router as hsds_router
 from app.resources.router import IMPORT_PATH, crisis_router
@@ -52,6 +56,10 @@ ROUTERS = (
     resources_router,
     crisis_router,
     hsds_router,
+    groups_router,
+    access_log_router,
+    admin_router,
+    feed_router,
 )
 
 DESCRIPTION = """\
@@ -98,6 +106,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             AccountPart("tracks", tracks.export_tracks, tracks.delete_tracks),
             AccountPart("checkins", checkins.export_checkins, checkins.delete_checkins),
             AccountPart("steps", steps.export_steps, steps.delete_steps),
+            AccountPart("memberships", groups.export_memberships, groups.delete_memberships),
+            AccountPart("access_log", groups.export_access_log, groups.delete_access_log),
+            # Derived from the check-ins, so it goes with them and is not exported twice.
+            AccountPart("progress_summary", lambda *_: None, delete_summary),
             # The data key goes with the account: whatever ciphertext survives is unreadable.
             AccountPart("data_key", lambda *_: None, shred_member_key),
         ],

@@ -8,13 +8,10 @@ unless --database-url names an empty PostgreSQL database), creates members with 
 """
 
 import argparse
-import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -22,53 +19,16 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.crypto import new_key_text  # noqa: E402
-from app.core.db import create_database, new_session  # noqa: E402
-from app.core.migrations import upgrade  # noqa: E402
-from app.models import Checkin  # noqa: E402
-from bench.server import running_server  # noqa: E402
+from bench.data import insert_checkins, realistic_days  # noqa: E402
+from bench.server import fresh_database, running_server  # noqa: E402
 
 PASSWORD = "lantern orchard pebble harbor"
-
-
-def realistic_days(count: int, seed: int) -> list[tuple[date, dict[str, str], int]]:
-    """Daily check-ins with occasional lapse streaks and silences, ending today."""
-    rng = random.Random(seed)
-    today = datetime.now(UTC).date()
-    days, day = [], today - timedelta(days=count - 1)
-    while day <= today:
-        if rng.random() < 0.02:  # a silence of 1 to 20 days
-            day += timedelta(days=rng.randint(1, 20))
-            continue
-        level = "none"
-        if rng.random() < 0.04:
-            level = rng.choice(["some", "some", "heavy"])
-        days.append((day, {"recovery": level}, rng.randint(1, 5)))
-        day += timedelta(days=1)
-    return days
 
 
 def load_member(client: httpx.Client, database_url: str, history_days: int, seed: int) -> str:
     handle = f"bench-{uuid.uuid4().hex[:8]}".replace("0", "o")
     body = client.post("/v1/auth/register", json={"handle": handle, "password": PASSWORD}).json()
-    account_id = uuid.UUID(body["account"]["id"])
-    now = datetime.now(UTC)
-    database = create_database(database_url)
-    with new_session(database.writer) as session:
-        for day, lapses, mood in realistic_days(history_days, seed):
-            session.add(
-                Checkin(
-                    account_id=account_id,
-                    day=day,
-                    lapses=lapses,
-                    mood=mood,
-                    etag=uuid.uuid4().hex,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        session.commit()
-    database.dispose()
+    insert_checkins(database_url, uuid.UUID(body["account"]["id"]), history_days, seed)
     return str(body["token"]["access_token"])
 
 
@@ -90,15 +50,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="waymark-bench-"))
-    database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(database_url)
-    settings = {
-        "WAYMARK_DATABASE_URL": database_url,
-        "WAYMARK_DATA_DIR": str(workdir),
-        "WAYMARK_MASTER_KEY": new_key_text(),
-        "WAYMARK_RATE_LIMIT_ENABLED": "false",
-    }
+    database_url, settings = fresh_database(args.database_url)
     with running_server(settings) as (client, _pid):
         print(f"database: {database_url.split(':')[0]}, {args.requests} sequential requests")
         print(f"{'history':>10} {'check-ins':>10} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")

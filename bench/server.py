@@ -3,6 +3,7 @@
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,23 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh_database(database_url: str | None) -> tuple[str, dict[str, str]]:
+    """A migrated database (SQLite in a new temporary folder unless a URL is given) and the
+    settings a benchmark server needs for it."""
+    from app.core.crypto import new_key_text
+    from app.core.migrations import upgrade
+
+    workdir = Path(tempfile.mkdtemp(prefix="waymark-bench-"))
+    database_url = database_url or f"sqlite:///{workdir / 'bench.db'}"
+    upgrade(database_url)
+    return database_url, {
+        "WAYMARK_DATABASE_URL": database_url,
+        "WAYMARK_DATA_DIR": str(workdir),
+        "WAYMARK_MASTER_KEY": new_key_text(),
+        "WAYMARK_RATE_LIMIT_ENABLED": "false",
+    }
 
 
 def free_port() -> int:

@@ -45,6 +45,31 @@ def test_migrate_is_safe_to_repeat(cli_env: str) -> None:
     assert cli.main(["migrate"]) == 0
 
 
+def test_migrate_builds_missing_progress_summaries(
+    cli_env: str, client: TestClient, app: object
+) -> None:
+    """Check-ins from before progress summaries existed get theirs from `waymark migrate`."""
+    member = client.post(
+        "/v1/auth/register", json={"handle": "summary-keeper", "password": PASSWORD}
+    ).json()
+    headers = {"Authorization": f"Bearer {member['token']['access_token']}"}
+    for day in ("2026-11-20", "2026-11-21"):
+        put = client.put(f"/v1/checkins/{day}", json={"lapses": {}}, headers=headers)
+        assert put.status_code == 201
+    database = create_database(cli_env)
+    try:
+        with database.writer.begin() as connection:
+            connection.execute(text("DELETE FROM progress_summary"))
+        assert cli.main(["migrate"]) == 0
+        with database.reader.connect() as connection:
+            row = connection.execute(
+                text("SELECT days_on_track_total, last_checkin FROM progress_summary")
+            ).one()
+    finally:
+        database.dispose()
+    assert (row[0], str(row[1])) == (2, "2026-11-21")
+
+
 def test_seed_is_idempotent(cli_env: str) -> None:
     assert cli.main(["seed"]) == 0
     first = categories(cli_env)

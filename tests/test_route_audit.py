@@ -41,6 +41,8 @@ PUBLIC = {
     ("GET", "/hsds/taxonomy_terms/{term_id}"),
     ("GET", "/hsds/service_at_locations"),
     ("GET", "/hsds/service_at_locations/{place_id}"),
+    # The Meeting Guide feed: public meetings only, meeting facts only.
+    ("GET", "/meetings.json"),
 }
 
 

@@ -100,9 +100,13 @@ def get_checkin(
     summary="Delete one day's check-in",
 )
 def delete_checkin(
-    day: DayPath, caller: CurrentCaller, session: SessionDep, if_match: IfMatch = None
+    day: DayPath,
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> Response:
-    service.delete_checkin(session, caller, day, service.Preconditions(if_match=if_match))
+    service.delete_checkin(runtime, session, caller, day, service.Preconditions(if_match=if_match))
     return Response(status_code=204)
 
 

@@ -22,6 +22,7 @@ from app.core.errors import AppError, not_found, validation_problem
 from app.core.pagination import Page, decode_cursor, encode_cursor
 from app.core.runtime import Runtime
 from app.models import Account, Checkin
+from app.progress.summary import refresh_summary
 from app.resources.categories import categories
 
 DAYS_BACK = 366
@@ -193,6 +194,7 @@ def put_checkin(
         row.updated_at = now
         session.add(row)
         try:
+            refresh_summary(session, account.id, runtime.settings.absence_days, now)
             session.commit()
         except IntegrityError:
             # Another request created this day a moment ago; try again as an update.
@@ -218,7 +220,11 @@ def get_checkin(
 
 
 def delete_checkin(
-    session: Session, caller: Caller, day_text: str, preconditions: Preconditions
+    runtime: Runtime,
+    session: Session,
+    caller: Caller,
+    day_text: str,
+    preconditions: Preconditions,
 ) -> None:
     day = parse_day(day_text, ["path", "date"])
     row = _find(session, caller.account.id, day, lock=True)
@@ -226,6 +232,7 @@ def delete_checkin(
         raise not_found("check-in")
     preconditions.check(row)
     session.delete(row)
+    refresh_summary(session, caller.account.id, runtime.settings.absence_days, runtime.clock())
     session.commit()
 
 

@@ -30,6 +30,7 @@ FORGET_AFTER = timedelta(minutes=15)
 class Rule:
     scope: str
     threshold: int
+    first_block_seconds: int = FIRST_BLOCK_SECONDS
 
 
 LOGIN_PER_HANDLE = Rule("login-handle", threshold=5)
@@ -38,6 +39,9 @@ RECOVER_PER_HANDLE = Rule("recover-handle", threshold=5)
 RECOVER_PER_ADDRESS = Rule("recover-address", threshold=20)
 PASSWORD_PER_ACCOUNT = Rule("password-account", threshold=5)
 REGISTER_PER_ADDRESS = Rule("register-address", threshold=30)
+# Invite codes open a group's roster: a guesser waits a minute from the tenth miss on.
+INVITE_PER_ACCOUNT = Rule("invite-account", threshold=10, first_block_seconds=60)
+INVITE_PER_ADDRESS = Rule("invite-address", threshold=30, first_block_seconds=60)
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def _count_failure(row: Throttle, rule: Rule, now: datetime) -> None:
     row.last_failure_at = now
     if row.failures >= rule.threshold:
         doublings = min(row.failures - rule.threshold, 20)
-        seconds = min(MAX_BLOCK_SECONDS, FIRST_BLOCK_SECONDS * 2**doublings)
+        seconds = min(MAX_BLOCK_SECONDS, rule.first_block_seconds * 2**doublings)
         row.blocked_until = now + timedelta(seconds=seconds)
 
 

@@ -2,7 +2,7 @@
 
 from app.models.accounts import ROLES, Account, AuthSession, MemberKey, RecoveryCode
 from app.models.base import SQLModel
-from app.models.checkins import Checkin, Track
+from app.models.checkins import Checkin, ProgressSummary, Track
 from app.models.directory import (
     CrisisLine,
     Organization,
@@ -14,6 +14,7 @@ from app.models.directory import (
     Taxonomy,
     TaxonomyTerm,
 )
+from app.models.groups import AccessLog, Meeting, Membership, PeerGroup
 from app.models.ops import AppMeta, Throttle
 from app.models.steps import StepProgress
 
@@ -21,13 +22,18 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ROLES",
+    "AccessLog",
     "Account",
     "AppMeta",
     "AuthSession",
     "Checkin",
     "CrisisLine",
+    "Meeting",
     "MemberKey",
+    "Membership",
     "Organization",
+    "PeerGroup",
+    "ProgressSummary",
     "RecoveryCode",
     "SQLModel",
     "Service",

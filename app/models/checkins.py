@@ -47,3 +47,18 @@ class Checkin(SQLModel, table=True):
     etag: str = Field(max_length=32)
     created_at: datetime = utc_field()
     updated_at: datetime = utc_field()
+
+
+class ProgressSummary(SQLModel, table=True):
+    """What group aggregates need of a member's journey, kept up to date on every check-in
+    write so that an aggregate never reads anyone's whole history."""
+
+    __tablename__ = "progress_summary"
+
+    account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE", primary_key=True)
+    last_checkin: date | None = None
+    last_is_lapse: bool = False
+    days_on_track_total: int = 0
+    # The days each return began (episodes after the first), ISO dates.
+    return_days: list[str] = Field(default_factory=list, sa_type=JSON)
+    updated_at: datetime = utc_field()

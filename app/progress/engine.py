@@ -180,7 +180,7 @@ def journey(
     episodes = episodes_of(history, absence_days)
     returns = [episode.days_to_return for episode in episodes if episode.days_to_return is not None]
     last = history[-1] if history else None
-    state = _state(last, as_of, absence_days)
+    state = state_at(last.day if last else None, bool(last and last.is_lapse), as_of, absence_days)
     current_run = 0
     if episodes and episodes[-1].ended_by is None:
         current_run = episodes[-1].days
@@ -212,12 +212,38 @@ def _up_to(days: Iterable[Day], as_of: date) -> list[Day]:
     return [by_day[day] for day in sorted(by_day)]
 
 
-def _state(last: Day | None, as_of: date, absence_days: int) -> State:
-    if last is None:
+def state_at(
+    last_checkin: date | None, last_is_lapse: bool, as_of: date, absence_days: int
+) -> State:
+    """Where a member stands on `as_of`, from their last check-in up to then."""
+    if last_checkin is None:
         return State.NEW
-    if (as_of - last.day).days >= absence_days:
+    if (as_of - last_checkin).days >= absence_days:
         return State.AWAY
-    return State.LAPSED if last.is_lapse else State.ON_TRACK
+    return State.LAPSED if last_is_lapse else State.ON_TRACK
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The part of a journey that group aggregates use. It holds for any day from the last
+    check-in on: without new check-ins, only the state changes (see `state_at`)."""
+
+    last_checkin: date | None
+    last_is_lapse: bool
+    days_on_track_total: int
+    return_days: list[date]
+
+
+def summary_of(days: Iterable[Day], absence_days: int = DEFAULT_ABSENCE_DAYS) -> Summary:
+    history = _up_to(days, date.max)
+    episodes = episodes_of(history, absence_days)
+    last = history[-1] if history else None
+    return Summary(
+        last_checkin=last.day if last else None,
+        last_is_lapse=bool(last and last.is_lapse),
+        days_on_track_total=sum(episode.days for episode in episodes),
+        return_days=[episode.start for episode in episodes[1:]],
+    )
 
 
 def _percent(part: int, whole: int) -> float | None:

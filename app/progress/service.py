@@ -1,29 +1,17 @@
 """Loads a member's check-in days and hands them to the pure engine."""
 
-import uuid
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.accounts.deps import Caller
 from app.checkins.service import member_today, parse_day
 from app.checkins.tracks import active_tracks
 from app.core.errors import validation_problem
 from app.core.runtime import Runtime
-from app.models import Checkin
 from app.progress import engine
 from app.progress.schemas import ProgressOut, WeekOut
-
-
-def load_days(session: Session, account_id: uuid.UUID, until: date) -> list[engine.Day]:
-    # Only the columns progress needs: private fields stay sealed and unread.
-    columns = Checkin.__table__.c  # type: ignore[attr-defined]
-    rows = session.exec(
-        select(columns.day, columns.lapses, columns.mood, columns.craving).where(
-            columns.account_id == account_id, columns.day <= until
-        )
-    ).all()
-    return [engine.Day(day, lapses, mood, craving) for day, lapses, mood, craving in rows]
+from app.progress.summary import load_days
 
 
 def resolve_as_of(runtime: Runtime, caller: Caller, as_of: str | None) -> date:

@@ -14,6 +14,7 @@ from app.core.db import SessionDep
 from app.core.errors import validation_problem
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
+from app.core.responses import created
 from app.core.runtime import RuntimeDep
 from app.resources import service, transfer
 from app.resources.languages import ISO_639_1
@@ -135,12 +136,8 @@ def get_resource(resource_id: uuid.UUID, request: Request, session: SessionDep) 
 def create_resource(
     body: ResourceIn, _admin: Admin, runtime: RuntimeDep, session: SessionDep
 ) -> JSONResponse:
-    created = service.create(runtime, session, body)
-    return JSONResponse(
-        created.model_dump(mode="json"),
-        status_code=201,
-        headers={"Location": f"/v1/resources/{created.id}"},
-    )
+    resource = service.create(runtime, session, body)
+    return created(resource, f"/v1/resources/{resource.id}")
 
 
 @router.patch(

@@ -13,6 +13,8 @@ from app.progress.engine import (
     Level,
     State,
     journey,
+    state_at,
+    summary_of,
     weekly,
 )
 
@@ -278,6 +280,13 @@ def test_weekly_uses_calendar_weeks_oldest_first() -> None:
     assert weeks[0].mean_mood is None
 
 
+def test_state_at_from_the_last_checkin() -> None:
+    assert state_at(None, False, d(0), 14) is State.NEW
+    assert state_at(d(0), False, d(13), 14) is State.ON_TRACK
+    assert state_at(d(0), True, d(13), 14) is State.LAPSED
+    assert state_at(d(0), True, d(14), 14) is State.AWAY
+
+
 # --- properties -------------------------------------------------------------------------------
 
 LEVELS = st.sampled_from(["none", "some", "heavy"])
@@ -389,3 +398,19 @@ def test_the_worked_example_in_docs_progress_md() -> None:
         "Welcome back: this is your 2nd return, and it counts. Many people come back five to ten "
         "times before a change holds. You have 25 days on track in all, 8 days on this stretch."
     )
+
+
+@given(HISTORY, st.integers(min_value=0, max_value=30))
+@settings(max_examples=200)
+def test_the_summary_agrees_with_the_journey(
+    steps: list[tuple[int, dict[str, Level]]], later: int
+) -> None:
+    """Group aggregates use summaries; they must say what the member's own journey says."""
+    days = build(steps)
+    summary = summary_of(days, 14)
+    as_of = (days[-1].day if days else START) + timedelta(days=later)
+    full = journey(days, TWO_TRACKS, as_of, 14)
+    assert summary.days_on_track_total == full.days_on_track_total
+    assert summary.return_days == [episode.start for episode in full.episodes[1:]]
+    assert summary.last_checkin == full.last_checkin
+    assert state_at(summary.last_checkin, summary.last_is_lapse, as_of, 14) is full.state

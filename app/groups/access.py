@@ -1,0 +1,69 @@
+"""Who may do what in a group. Deny by default.
+
+A group is invisible (404, the same answer as for an id that does not exist) to anyone outside
+it. Inside, facilitator actions need both the facilitator role and a facilitator membership of
+this very group; a member gets 403. Routes for facilitators also require the role up front, so a
+member gets the same 403 for any group id and learns nothing about which ids exist.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from sqlmodel import Session, select
+
+from app.accounts.deps import Caller, CurrentCaller, require_role
+from app.core.db import SessionDep
+from app.core.errors import AppError, not_found
+from app.models import Membership, PeerGroup
+
+FACILITATOR_ROLES = ("facilitator", "admin")
+
+
+@dataclass(frozen=True)
+class GroupAccess:
+    caller: Caller
+    group: PeerGroup
+    membership: Membership
+
+    @property
+    def facilitates(self) -> bool:
+        return (
+            self.membership.kind == "facilitator" and self.caller.account.role in FACILITATOR_ROLES
+        )
+
+
+def find_access(session: Session, caller: Caller, group_id: uuid.UUID) -> GroupAccess:
+    found = session.exec(
+        select(PeerGroup, Membership).where(
+            PeerGroup.id == group_id,
+            Membership.group_id == PeerGroup.id,
+            Membership.account_id == caller.account.id,
+        )
+    ).first()
+    if found is None:
+        raise not_found("group")
+    group, membership = found
+    return GroupAccess(caller, group, membership)
+
+
+def in_group(group_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> GroupAccess:
+    """A member or facilitator of the group."""
+    return find_access(session, caller, group_id)
+
+
+def facilitating(
+    group_id: uuid.UUID,
+    caller: Annotated[Caller, Depends(require_role(*FACILITATOR_ROLES))],
+    session: SessionDep,
+) -> GroupAccess:
+    """A facilitator of this group."""
+    access = find_access(session, caller, group_id)
+    if not access.facilitates:
+        raise AppError(403, "forbidden", "Only the group's facilitators can do this.")
+    return access
+
+
+InGroup = Annotated[GroupAccess, Depends(in_group)]
+Facilitating = Annotated[GroupAccess, Depends(facilitating)]

@@ -1,0 +1,291 @@
+"""Groups, facilitators, consent and meetings (API contract §7 and §8)."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.accounts.deps import Caller, CurrentCaller, require_role
+from app.core.caching import public_json
+from app.core.db import SessionDep
+from app.core.errors import validation_problem
+from app.core.openapi import problem_responses
+from app.core.responses import created
+from app.core.runtime import RuntimeDep, client_address
+from app.groups import aggregate, service
+from app.groups.access import FACILITATOR_ROLES, Facilitating, InGroup
+from app.groups.schemas import (
+    AccessLogEntryOut,
+    AccountRoleOut,
+    AggregateOut,
+    GroupIn,
+    GroupOut,
+    GroupSummaryOut,
+    InviteCodeOut,
+    JoinIn,
+    MemberOut,
+    MembershipPatch,
+    MyMembershipOut,
+    RoleIn,
+)
+from app.meetings import service as meetings
+from app.meetings.schemas import MeetingIn, MeetingOut, MeetingPatch
+from app.progress.schemas import ProgressOut
+
+router = APIRouter(prefix="/v1/groups", tags=["groups"])
+access_log_router = APIRouter(prefix="/v1/me/access-log", tags=["groups"])
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
+feed_router = APIRouter(tags=["meetings"])
+
+FacilitatorRole = Annotated[Caller, Depends(require_role(*FACILITATOR_ROLES))]
+Admin = Annotated[Caller, Depends(require_role("admin"))]
+IN_GROUP = problem_responses(401, 404, 422)
+FACILITATOR = problem_responses(401, 403, 404, 422)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=GroupOut,
+    responses=problem_responses(401, 403, 422),
+    summary="Start a group (facilitators and admins)",
+)
+def create_group(
+    body: GroupIn, caller: FacilitatorRole, runtime: RuntimeDep, session: SessionDep
+) -> JSONResponse:
+    group = service.create(runtime, session, caller, body)
+    return created(group, f"/v1/groups/{group.id}")
+
+
+@router.get(
+    "",
+    response_model=list[GroupSummaryOut],
+    responses=problem_responses(401),
+    summary="Groups I belong to or facilitate",
+)
+def my_groups(caller: CurrentCaller, session: SessionDep) -> list[GroupSummaryOut]:
+    return service.mine(session, caller)
+
+
+@router.post(
+    "/join",
+    status_code=201,
+    response_model=MyMembershipOut,
+    responses={
+        200: {"description": "Already a member: the existing membership", "model": MyMembershipOut},
+        **problem_responses(401, 404, 422, 429),
+    },
+    summary="Join a group with its invite code",
+)
+def join_group(
+    body: JoinIn, request: Request, caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep
+) -> JSONResponse:
+    """A wrong code is 404 and counts towards a throttle (429 with `Retry-After`) per account and
+    per address. Joining a group again answers 200 with the membership one already has."""
+    membership, group_id, created = service.join(
+        runtime, session, caller, body, client_address(request)
+    )
+    return JSONResponse(
+        membership.model_dump(mode="json"),
+        status_code=201 if created else 200,
+        headers={"Location": f"/v1/groups/{group_id}"},
+    )
+
+
+@router.get("/{group_id}", response_model=GroupOut, responses=IN_GROUP, summary="One group")
+def read_group(access: InGroup, runtime: RuntimeDep, session: SessionDep) -> GroupOut:
+    """Its facilitators and members by handle; `invite_code` only for its facilitators."""
+    return service.read(runtime, session, access)
+
+
+@router.post(
+    "/{group_id}/invite-code",
+    response_model=InviteCodeOut,
+    responses=FACILITATOR,
+    summary="Replace the invite code (the old one stops working)",
+)
+def rotate_invite_code(
+    access: Facilitating, runtime: RuntimeDep, session: SessionDep
+) -> InviteCodeOut:
+    return service.rotate_code(runtime, session, access)
+
+
+@router.patch(
+    "/{group_id}/membership",
+    response_model=MyMembershipOut,
+    responses=problem_responses(401, 404, 409, 422),
+    summary="Share my progress with the facilitators, or stop",
+)
+def change_membership(
+    body: MembershipPatch, access: InGroup, session: SessionDep
+) -> MyMembershipOut:
+    """Consent takes effect with the very next request: once `share_progress` is false, no
+    facilitator can read the journey again."""
+    return service.set_sharing(session, access, body.share_progress)
+
+
+@router.delete(
+    "/{group_id}/membership",
+    status_code=204,
+    responses=problem_responses(401, 404, 409, 422),
+    summary="Leave the group",
+)
+def leave_group(access: InGroup, session: SessionDep) -> Response:
+    service.leave(session, access)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{group_id}/members",
+    response_model=list[MemberOut],
+    responses=FACILITATOR,
+    summary="The members (facilitators)",
+)
+def members(access: Facilitating, session: SessionDep) -> list[MemberOut]:
+    return service.roster(session, access)
+
+
+@router.delete(
+    "/{group_id}/members/{membership_id}",
+    status_code=204,
+    responses=FACILITATOR,
+    summary="Remove a member (facilitators)",
+)
+def remove_member(membership_id: uuid.UUID, access: Facilitating, session: SessionDep) -> Response:
+    service.remove_member(session, access, membership_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{group_id}/aggregate",
+    response_model=AggregateOut,
+    responses=FACILITATOR,
+    summary="The group's progress as a whole (facilitators)",
+)
+def group_aggregate(
+    access: Facilitating,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    days: Annotated[
+        int,
+        Query(description="The window: 7, 30 or 90 days", json_schema_extra={"enum": [7, 30, 90]}),
+    ] = 30,
+) -> AggregateOut:
+    """Small counts are suppressed (docs/facilitators.md); no figure is about one person."""
+    if days not in aggregate.WINDOWS:
+        raise validation_problem(["query", "days"], "days is 7, 30 or 90.")
+    as_of = runtime.clock().date()
+    return aggregate.aggregate(runtime, session, access.group.id, days, as_of)
+
+
+@router.get(
+    "/{group_id}/members/{membership_id}/progress",
+    response_model=ProgressOut,
+    responses=FACILITATOR,
+    summary="A member's journey, while they share it (facilitators)",
+)
+def member_progress(
+    membership_id: uuid.UUID, access: Facilitating, runtime: RuntimeDep, session: SessionDep
+) -> ProgressOut:
+    """404 unless the member shares their progress now; each read goes in their access log."""
+    return service.member_progress(runtime, session, access, membership_id)
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/{group_id}/meetings",
+    status_code=201,
+    response_model=MeetingOut,
+    responses=FACILITATOR,
+    summary="Add a weekly meeting (facilitators)",
+)
+def add_meeting(
+    body: MeetingIn, access: Facilitating, runtime: RuntimeDep, session: SessionDep
+) -> JSONResponse:
+    meeting = meetings.create(runtime, session, access, body)
+    return created(meeting, f"/v1/groups/{access.group.id}/meetings/{meeting.id}")
+
+
+@router.get(
+    "/{group_id}/meetings",
+    response_model=list[MeetingOut],
+    responses=IN_GROUP,
+    summary="The group's meetings",
+)
+def list_meetings(access: InGroup, session: SessionDep) -> list[MeetingOut]:
+    return meetings.listed(session, access)
+
+
+@router.get(
+    "/{group_id}/meetings/{meeting_id}",
+    response_model=MeetingOut,
+    responses=IN_GROUP,
+    summary="One meeting",
+)
+def read_meeting(meeting_id: uuid.UUID, access: InGroup, session: SessionDep) -> MeetingOut:
+    return meetings.get(session, access, meeting_id)
+
+
+@router.patch(
+    "/{group_id}/meetings/{meeting_id}",
+    response_model=MeetingOut,
+    responses=FACILITATOR,
+    summary="Change a meeting (facilitators)",
+)
+def change_meeting(
+    meeting_id: uuid.UUID,
+    body: MeetingPatch,
+    access: Facilitating,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> MeetingOut:
+    return meetings.update(runtime, session, access, meeting_id, body)
+
+
+@router.delete(
+    "/{group_id}/meetings/{meeting_id}",
+    status_code=204,
+    responses=FACILITATOR,
+    summary="Remove a meeting (facilitators)",
+)
+def remove_meeting(meeting_id: uuid.UUID, access: Facilitating, session: SessionDep) -> Response:
+    meetings.remove(session, access, meeting_id)
+    return Response(status_code=204)
+
+
+@feed_router.get(
+    "/meetings.json",
+    responses={200: {"description": "A Meeting Guide JSON feed: a flat array of meetings"}},
+    summary="Public meetings as a Meeting Guide feed",
+)
+def meeting_guide_feed(request: Request, session: SessionDep) -> Response:
+    return public_json(request, meetings.feed(session))
+
+
+# --- the member's access log, and roles -------------------------------------------------------
+
+
+@access_log_router.get(
+    "",
+    response_model=list[AccessLogEntryOut],
+    responses=problem_responses(401),
+    summary="Every time a facilitator read my shared progress",
+)
+def my_access_log(caller: CurrentCaller, session: SessionDep) -> list[AccessLogEntryOut]:
+    return service.access_log(session, caller)
+
+
+@admin_router.put(
+    "/accounts/{account_id}/role",
+    response_model=AccountRoleOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Give an account a role (admins)",
+)
+def set_role(
+    account_id: uuid.UUID, body: RoleIn, _admin: Admin, session: SessionDep
+) -> AccountRoleOut:
+    """The last admin cannot step down (409): the service would be left without one."""
+    return service.set_role(session, account_id, body.role)

@@ -1,0 +1,115 @@
+"""Meetings of a group (contract §8), in the shape of the Meeting Guide feed's fields."""
+
+import json
+import uuid
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.accounts.schemas import Timezone
+from app.core.schemas import StrictInput
+
+TYPES_PATH = Path(__file__).parent / "meeting_types.json"
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+@lru_cache(maxsize=1)
+def meeting_types() -> dict[str, Any]:
+    """The Meeting Guide's reserved type codes (code -> labels by language)."""
+    types: dict[str, Any] = json.loads(TYPES_PATH.read_text(encoding="utf-8"))
+    return types
+
+
+def _known_types(codes: list[str]) -> list[str]:
+    unknown = [code for code in codes if code not in meeting_types()]
+    if unknown:
+        raise PydanticCustomError(
+            "meeting_type",
+            "Unknown Meeting Guide type code: {codes}.",
+            {"codes": ", ".join(unknown)},
+        )
+    if len(set(codes)) != len(codes):
+        raise PydanticCustomError("meeting_type", "A type code appears twice.")
+    return codes
+
+
+Clock = Annotated[str, Field(pattern=CLOCK, examples=["18:30"])]
+Types = Annotated[list[str], Field(max_length=20), AfterValidator(_known_types)]
+ConferenceUrl = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s]+$")]
+ConferencePhone = Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9][0-9,*#]{2,39}$")]
+
+
+class _MeetingFields(StrictInput):
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    day: int | None = Field(default=None, ge=0, le=6, description="0 is Sunday, 6 is Saturday")
+    time: Clock | None = None
+    end_time: Clock | None = None
+    timezone: Timezone | None = None
+    online: bool | None = None
+    conference_url: ConferenceUrl | None = None
+    conference_phone: ConferencePhone | None = None
+    address: str | None = Field(default=None, min_length=1, max_length=300)
+    approximate: bool | None = None
+    public: bool | None = None
+    types: Types | None = None
+
+
+class MeetingIn(_MeetingFields):
+    name: str = Field(min_length=1, max_length=128)
+    day: int = Field(ge=0, le=6, description="0 is Sunday, 6 is Saturday")
+    time: Clock
+    timezone: Timezone
+    online: bool = False
+    approximate: bool = False
+    public: bool = False
+    types: Types = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _whole(self) -> Self:
+        check_meeting(self.model_dump())
+        return self
+
+
+class MeetingPatch(_MeetingFields):
+    """Only the fields sent change; the result must still be a whole meeting."""
+
+
+def check_meeting(fields: dict[str, Any]) -> None:
+    """What a meeting needs as a whole (raised as a 422 naming the field)."""
+    if fields.get("end_time") is not None and fields["end_time"] == fields.get("time"):
+        raise PydanticCustomError("meeting", "end_time must differ from time.")
+    if fields.get("online"):
+        if not (fields.get("conference_url") or fields.get("conference_phone")):
+            raise PydanticCustomError(
+                "meeting", "An online meeting needs a conference_url or a conference_phone."
+            )
+    else:
+        if not fields.get("address"):
+            raise PydanticCustomError("meeting", "An in-person meeting needs its address.")
+        if fields.get("approximate"):
+            raise PydanticCustomError(
+                "meeting", "An in-person meeting needs its exact address (approximate: false)."
+            )
+
+
+class MeetingOut(BaseModel):
+    id: uuid.UUID
+    group_id: uuid.UUID
+    slug: str
+    name: str
+    day: int
+    time: str
+    end_time: str | None
+    timezone: str
+    online: bool
+    conference_url: str | None
+    conference_phone: str | None
+    address: str | None
+    approximate: bool
+    public: bool
+    types: list[str]
+    updated_at: datetime

@@ -1,0 +1,81 @@
+"""Peer groups: who belongs, who facilitates, who shares, who looked, and their meetings."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, LargeBinary, SmallInteger, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, owner_field, utc_field
+
+
+class PeerGroup(SQLModel, table=True):
+    __tablename__ = "peer_group"
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=100)
+    description: str | None = Field(default=None, max_length=500)
+    # The invite code: sealed (facilitators read it back) and keyed by an HMAC for joining.
+    invite_code_sealed: bytes = Field(sa_type=LargeBinary)
+    invite_code_key: str = Field(max_length=64, unique=True)
+    created_at: datetime = utc_field()
+
+
+class Membership(SQLModel, table=True):
+    """An account in a group, as a member or as one of its facilitators. `share_progress` is the
+    member's consent to facilitators reading their journey, revocable at any moment."""
+
+    __table_args__ = (
+        UniqueConstraint("group_id", "account_id", name="uq_membership_group_account"),
+        CheckConstraint("kind IN ('member', 'facilitator')", name="kind"),
+    )
+
+    id: uuid.UUID = id_field()
+    group_id: uuid.UUID = Field(foreign_key="peer_group.id", ondelete="CASCADE", index=True)
+    account_id: uuid.UUID = owner_field()
+    kind: str = Field(default="member", max_length=16)
+    share_progress: bool = False
+    joined_at: datetime = utc_field()
+
+
+class AccessLog(SQLModel, table=True):
+    """Each time a facilitator read a member's shared progress: the member's own record.
+
+    The group and the facilitator are references, not copies, so deleting either account leaves
+    nothing of it behind in the other's data."""
+
+    __tablename__ = "access_log"
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = owner_field()
+    group_id: uuid.UUID | None = Field(
+        default=None, foreign_key="peer_group.id", ondelete="SET NULL", index=True
+    )
+    facilitator_id: uuid.UUID | None = Field(
+        default=None, foreign_key="account.id", ondelete="SET NULL", index=True
+    )
+    read_at: datetime = utc_field()
+
+
+class Meeting(SQLModel, table=True):
+    """A weekly meeting of a group; public ones are published in the Meeting Guide feed."""
+
+    __table_args__ = (CheckConstraint("day BETWEEN 0 AND 6", name="day"),)
+
+    id: uuid.UUID = id_field()
+    group_id: uuid.UUID = Field(foreign_key="peer_group.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=128)
+    # Meeting Guide's primary key: made once from the name, kept through renames.
+    slug: str = Field(max_length=64, unique=True)
+    day: int = Field(sa_type=SmallInteger)  # 0 is Sunday, as in Meeting Guide
+    time: str = Field(max_length=5)
+    end_time: str | None = Field(default=None, max_length=5)
+    timezone: str = Field(max_length=64)
+    online: bool = False
+    conference_url: str | None = Field(default=None, max_length=500)
+    conference_phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=300)
+    approximate: bool = False
+    public: bool = Field(default=False, index=True)
+    types: list[str] = Field(default_factory=list, sa_type=JSON)
+    updated_at: datetime = utc_field()
