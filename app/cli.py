@@ -5,10 +5,25 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.core.config import Settings, get_settings
 from app.core.crypto import MasterKeyError, load_master_key, new_key_text
 from app.core.db import create_database, new_session
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How `waymark serve` runs uvicorn (the benchmark's ceiling app is served the same way)."""
+    return {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": 30,
+        "access_log": False,  # ours logs route templates; uvicorn's would log search terms
+        "log_config": None,
+    }
 
 
 def serve(settings: Settings) -> int:
@@ -18,16 +33,7 @@ def serve(settings: Settings) -> int:
 
     configure_logging(settings.log_level)
     load_master_key(settings)  # fail here, with a clear message, rather than inside uvicorn
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        proxy_headers=True,
-        timeout_graceful_shutdown=30,
-        access_log=False,  # ours logs route templates; uvicorn's would log search terms
-        log_config=None,
-    )
+    uvicorn.run("app.main:create_app", **uvicorn_options(settings))
     return 0
 
 

@@ -4,6 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import SQLAlchemyError
@@ -72,6 +73,9 @@ Accounts are pseudonymous: a handle and a password, nothing else. Every error is
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: Runtime = app.state.runtime
+    # Request handlers run in this thread pool. More threads than cores only queue on the GIL
+    # and the database; a few keep each request's own latency low.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = runtime.settings.threads
     try:
         with new_session(runtime.database.writer) as session:
             verify_master_key(session, runtime.master_key)

@@ -7,6 +7,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -37,35 +38,55 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    client: httpx.Client
+    pid: int
+    base_url: str
+    startup_seconds: float  # from starting the process to the first 200 from `ready_path`
+
+
 @contextmanager
-def running_server(settings: dict[str, str]) -> Iterator[tuple[httpx.Client, int]]:
-    """(a client for the server, the server's pid); WAYMARK_* settings come from `settings`."""
+def started_server(
+    settings: dict[str, str], command: list[str] | None = None, ready_path: str = "/readyz"
+) -> Iterator[Server]:
+    """A server process (`waymark serve` unless another command is given) on a free local port,
+    with WAYMARK_* settings from `settings`; stopped afterwards."""
     port = free_port()
     env = {**os.environ, **settings, "WAYMARK_PORT": str(port), "WAYMARK_LOG_LEVEL": "WARNING"}
+    started = time.perf_counter()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/waymark"), "serve"],
+        command or [str(ROOT / ".venv/bin/waymark"), "serve"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    base_url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-            for _ in range(300):
+        with httpx.Client(base_url=base_url, timeout=120) as client:
+            for _ in range(3000):
                 if server.poll() is not None:
                     raise SystemExit(
-                        f"waymark serve exited with code {server.returncode}: is the database "
+                        f"the server exited with code {server.returncode}: is the database "
                         "migrated, and is WAYMARK_MASTER_KEY the key it was set up with?"
                     )
                 try:
-                    if client.get("/readyz").status_code == 200:
+                    if client.get(ready_path).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
-                time.sleep(0.1)
+                time.sleep(0.01)
             else:
-                raise SystemExit("waymark serve did not become ready within 30 s")
-            yield client, server.pid
+                raise SystemExit("the server did not become ready within 30 s")
+            yield Server(client, server.pid, base_url, time.perf_counter() - started)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@contextmanager
+def running_server(settings: dict[str, str]) -> Iterator[tuple[httpx.Client, int]]:
+    """(a client for `waymark serve`, the server's pid); WAYMARK_* settings from `settings`."""
+    with started_server(settings) as server:
+        yield server.client, server.pid

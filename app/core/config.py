@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # uvicorn worker processes; more than one needs PostgreSQL (SQLite has a single writer).
+    workers: int = Field(default=1, ge=1, le=64)
+    # Request threads per worker (blocking handlers run in a thread pool).
+    threads: int = Field(default=40, ge=1, le=200)
 
     master_key: SecretStr | None = None
     master_key_file: Path | None = None

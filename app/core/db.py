@@ -77,14 +77,20 @@ def _configure_sqlite(engine: Engine) -> None:
 def create_database(url: str) -> Database:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        pool: dict[str, int] = {}
         if parsed.database and parsed.database != ":memory:":
             # If the folder cannot be made, connecting fails and /readyz says so.
             with contextlib.suppress(OSError):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # As many connections as request threads may want (a request can hold two): a
+            # connection opened past the pool is closed after use, and reopening one costs
+            # its pragmas every time.
+            pool = {"pool_size": 40, "max_overflow": 40}
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 10},
             hide_parameters=True,
+            **pool,
         )
         _configure_sqlite(engine)
         return Database(reader=engine, writer=engine.execution_options(sqlite_immediate=True))

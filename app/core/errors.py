@@ -72,6 +72,18 @@ def not_found(what: str = "resource") -> AppError:
     return AppError(404, "not-found", f"No such {what}.")
 
 
+def refuse_removal(patch: Any, required: Sequence[str]) -> None:
+    """422 when a PATCH sends null for a field that must always have a value."""
+    for name in required:
+        if name in patch.model_fields_set and getattr(patch, name) is None:
+            raise AppError(
+                422,
+                "validation",
+                f"`{name}` cannot be removed.",
+                errors=[{"loc": ["body", name], "msg": "May not be null."}],
+            )
+
+
 def validation_problem(loc: Sequence[str | int], msg: str) -> AppError:
     return AppError(
         422, "validation", "The request is not valid.", errors=[{"loc": list(loc), "msg": msg}]

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
-from app.core.errors import AppError, not_found
+from app.core.errors import not_found, refuse_removal, validation_problem
 from app.core.runtime import Runtime
 from app.groups.access import GroupAccess
 from app.meetings.schemas import MeetingIn, MeetingOut, MeetingPatch, check_meeting
@@ -73,25 +73,15 @@ def update(
 ) -> MeetingOut:
     meeting = _find(session, access, meeting_id)
     sent = patch.model_fields_set
-    for required in ("name", "day", "time", "timezone", "online", "approximate", "public", "types"):
-        if required in sent and getattr(patch, required) is None:
-            raise AppError(
-                422,
-                "validation",
-                f"`{required}` cannot be removed.",
-                errors=[{"loc": ["body", required], "msg": "May not be null."}],
-            )
+    refuse_removal(
+        patch, ("name", "day", "time", "timezone", "online", "approximate", "public", "types")
+    )
     merged: dict[str, Any] = {name: getattr(meeting, name) for name in FIELDS}
     merged.update({name: getattr(patch, name) for name in sent})
     try:
         check_meeting(merged)
     except PydanticCustomError as exc:
-        raise AppError(
-            422,
-            "validation",
-            "The request is not valid.",
-            errors=[{"loc": ["body"], "msg": str(exc)}],
-        ) from exc
+        raise validation_problem(["body"], str(exc)) from exc
     for name in sent:
         setattr(meeting, name, merged[name])
     meeting.updated_at = runtime.clock()

@@ -14,7 +14,7 @@ from app.checkins.support import crisis_line_out
 from app.core.clock import rfc3339
 from app.core.crypto import derive_key
 from app.core.db import in_slices
-from app.core.errors import AppError, not_found
+from app.core.errors import AppError, not_found, refuse_removal
 from app.core.runtime import Runtime
 from app.models import (
     CrisisLine,
@@ -288,16 +288,8 @@ def update(
     runtime: Runtime, session: Session, service_id: uuid.UUID, patch: ResourcePatch
 ) -> ResourceOut:
     row = _live(session, service_id)
-    sent = set(patch.model_fields_set)
-    for required in ("name", "categories", "status"):
-        if required in sent and getattr(patch, required) is None:
-            raise AppError(
-                422,
-                "validation",
-                f"`{required}` cannot be removed.",
-                errors=[{"loc": ["body", required], "msg": "May not be null."}],
-            )
-    return _write(runtime, session, row, patch, sent)
+    refuse_removal(patch, ("name", "categories", "status"))
+    return _write(runtime, session, row, patch, set(patch.model_fields_set))
 
 
 def remove(runtime: Runtime, session: Session, service_id: uuid.UUID) -> None:
