@@ -177,6 +177,14 @@ def search(
     words = _words(query.q or "")
     if query.q is not None and not words:
         conditions.append(false())  # nothing searchable in the text: nothing matches
+    elif words and dialect == "sqlite" and query.near:
+        # Sorted by distance, the rank is not needed: let the bounding box on the indexed point
+        # lead, and check each candidate against the matching ids, gathered once. (The unary
+        # plus keeps SQLite from driving the query by the id index, i.e. from the text side.)
+        matching = select(FTS.c.service_id).where(
+            literal_column("service_fts").op("MATCH")(" ".join(f'"{w}"*' for w in words))
+        )
+        conditions.append(literal_column("+service.id", Uuid()).in_(matching))
     elif words and dialect == "sqlite":
         fts = (
             select(
