@@ -275,7 +275,7 @@ def meeting_guide_feed(request: Request, session: SessionDep) -> Response:
     summary="Every time a facilitator read my shared progress",
 )
 def my_access_log(caller: CurrentCaller, session: SessionDep) -> list[AccessLogEntryOut]:
-    return service.access_log(session, caller)
+    return service.access_log(session, caller.account.id)
 
 
 @admin_router.put(
