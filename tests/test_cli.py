@@ -10,8 +10,9 @@ from app import cli
 from app.core.config import get_settings
 from app.core.db import create_database
 from app.main import create_app
+from app.progress.summary import FOLD_VERSION
 from tests.conftest import TEST_MASTER_KEY, FakeClock, make_settings
-from tests.factories import PASSWORD, login
+from tests.factories import PASSWORD, auth, login, register
 
 
 @pytest.fixture
@@ -49,10 +50,7 @@ def test_migrate_builds_missing_progress_summaries(
     cli_env: str, client: TestClient, app: object
 ) -> None:
     """Check-ins from before progress summaries existed get theirs from `waymark migrate`."""
-    member = client.post(
-        "/v1/auth/register", json={"handle": "summary-keeper", "password": PASSWORD}
-    ).json()
-    headers = {"Authorization": f"Bearer {member['token']['access_token']}"}
+    headers = auth(register(client))
     for day in ("2026-11-20", "2026-11-21"):
         put = client.put(f"/v1/checkins/{day}", json={"lapses": {}}, headers=headers)
         assert put.status_code == 201
@@ -68,6 +66,39 @@ def test_migrate_builds_missing_progress_summaries(
     finally:
         database.dispose()
     assert (row[0], str(row[1])) == (2, "2026-11-21")
+
+
+def test_a_summary_folded_by_other_rules_is_not_trusted_and_migrate_rebuilds_it(
+    cli_env: str, client: TestClient, app: object
+) -> None:
+    headers = auth(register(client))
+    for day, level in (("2026-11-19", "none"), ("2026-11-20", "some"), ("2026-11-21", "none")):
+        put = client.put(
+            f"/v1/checkins/{day}", json={"lapses": {"recovery": level}}, headers=headers
+        )
+        assert put.status_code == 201
+    expected = client.get("/v1/progress", headers=headers).json()
+    database = create_database(cli_env)
+    try:
+        with database.writer.begin() as connection:
+            connection.execute(
+                text(
+                    "UPDATE progress_summary SET fold_version = 0, checkin_days_total = 999,"
+                    " days_on_track_total = 999"
+                )
+            )
+        assert client.get("/v1/progress", headers=headers).json() == expected
+        assert cli.main(["migrate"]) == 0
+        with database.reader.connect() as connection:
+            row = connection.execute(
+                text(
+                    "SELECT fold_version, checkin_days_total, days_on_track_total FROM progress_summary"
+                )
+            ).one()
+    finally:
+        database.dispose()
+    assert tuple(row) == (FOLD_VERSION, 3, 2)
+    assert client.get("/v1/progress", headers=headers).json() == expected
 
 
 def test_seed_is_idempotent(cli_env: str) -> None:

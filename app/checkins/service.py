@@ -7,6 +7,7 @@ overwriting newer data or bringing back a day the member deleted.
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -22,10 +23,12 @@ from app.core.errors import AppError, not_found, validation_problem
 from app.core.pagination import Page, decode_cursor, encode_cursor
 from app.core.runtime import Runtime
 from app.models import Account, Checkin
+from app.progress import engine
 from app.progress.summary import refresh_summary
 from app.resources.categories import categories
 
 DAYS_BACK = 366
+Out = TypeVar("Out", bound=CheckinOut)
 WRITE_ATTEMPTS = 3
 
 
@@ -104,7 +107,14 @@ def _context_ref(day: date) -> str:
 
 def to_out(row: Checkin, cipher: MemberCipher) -> CheckinOut:
     ref = _context_ref(row.day)
-    return CheckinOut(
+    triggers = cipher.open_json("checkin", ref, "triggers", row.triggers_sealed) or []
+    return _out(
+        CheckinOut, row, triggers, cipher.open_json("checkin", ref, "note", row.note_sealed)
+    )
+
+
+def _out(kind: type[Out], row: Checkin, triggers: list[str], note: str | None, **more: Any) -> Out:
+    return kind(
         date=row.day,
         mood=row.mood,
         craving=row.craving,
@@ -114,10 +124,11 @@ def to_out(row: Checkin, cipher: MemberCipher) -> CheckinOut:
         attended_meeting=row.attended_meeting,
         reached_out=row.reached_out,
         needs=list(row.needs),
-        triggers=cipher.open_json("checkin", ref, "triggers", row.triggers_sealed) or [],
-        note=cipher.open_json("checkin", ref, "note", row.note_sealed),
+        triggers=triggers,
+        note=note,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        **more,
     )
 
 
@@ -194,7 +205,16 @@ def put_checkin(
         row.updated_at = now
         session.add(row)
         try:
-            refresh_summary(session, account.id, runtime.settings.absence_days, now)
+            written_day = engine.Day(day, row.lapses, row.mood, row.craving)  # type: ignore[arg-type]
+            refresh_summary(session, account.id, runtime.settings.absence_days, now, written_day)
+            # Read before COMMIT, inside the one write transaction (no second one after it).
+            written = _out(
+                CheckinWritten,
+                row,
+                list(body.triggers or []),
+                body.note,
+                support=support_for(session, body, needs),
+            )
             session.commit()
         except IntegrityError:
             # Another request created this day a moment ago; try again as an update.
@@ -202,9 +222,6 @@ def put_checkin(
             if attempt == WRITE_ATTEMPTS - 1:
                 raise
             continue
-        written = CheckinWritten(
-            **to_out(row, cipher).model_dump(), support=support_for(session, body, needs)
-        )
         return written, created, quoted(row.etag)
     raise AssertionError("unreachable")
 

@@ -15,12 +15,17 @@ DEFAULT_TRACKS = (TrackOut(slug="recovery", label="Recovery"),)
 
 
 def active_tracks(session: Session, account_id: uuid.UUID) -> list[TrackOut]:
+    # Columns, not Track objects: this runs on every check-in and progress read.
     rows = session.exec(
-        select(Track).where(Track.account_id == account_id).order_by(col(Track.position))
+        select(Track.slug, Track.label, Track.removed_at)
+        .where(Track.account_id == account_id)
+        .order_by(col(Track.position))
     ).all()
     if not rows:
         return list(DEFAULT_TRACKS)
-    return [TrackOut(slug=row.slug, label=row.label) for row in rows if row.removed_at is None]
+    return [
+        TrackOut(slug=slug, label=label) for slug, label, removed_at in rows if removed_at is None
+    ]
 
 
 def replace_tracks(

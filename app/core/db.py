@@ -6,6 +6,7 @@ then writes cannot fail half-way with "database is locked". PostgreSQL is the pr
 """
 
 import contextlib
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,11 @@ from sqlmodel import Session, SQLModel
 
 from app.core.geo import haversine_km
 
+SQLITE_BUSY_SECONDS = 10
+HOLDS_WRITE_LOCK = "waymark_holds_write_lock"
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA busy_timeout=10000",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
     "PRAGMA synchronous=NORMAL",
@@ -57,6 +60,13 @@ class Database:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    # Writers of this process queue on a lock before BEGIN IMMEDIATE. SQLite's own busy handler
+    # sleeps and polls (1, 2, 5 … 100 ms), so under load a waiting writer often sleeps through
+    # the moments the database is free: throughput falls and some requests wait seconds. The
+    # lock is released when the connection goes back to the pool, after COMMIT or ROLLBACK.
+    # Other processes on the same file still meet the busy timeout.
+    write_lock = threading.Lock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN itself.
@@ -71,7 +81,15 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        if immediate and not connection.info.get(HOLDS_WRITE_LOCK):
+            # Past the busy timeout, go on and let SQLite decide (it answers "locked").
+            connection.info[HOLDS_WRITE_LOCK] = write_lock.acquire(timeout=SQLITE_BUSY_SECONDS)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(HOLDS_WRITE_LOCK, False):
+            write_lock.release()
 
 
 def create_database(url: str) -> Database:
@@ -88,7 +106,7 @@ def create_database(url: str) -> Database:
             pool = {"pool_size": 40, "max_overflow": 40}
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 10},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
             hide_parameters=True,
             **pool,
         )
@@ -122,6 +140,15 @@ def in_slices(values: Iterable[T]) -> Iterator[list[T]]:
     ordered = sorted(set(values))  # type: ignore[type-var]
     for start in range(0, len(ordered), IN_LIST_SLICE):
         yield ordered[start : start + IN_LIST_SLICE]
+
+
+def same_snapshot(session: Session) -> None:
+    """Let every query of this (fresh) session read one snapshot of the database.
+
+    SQLite's read transactions already do; PostgreSQL's default READ COMMITTED takes a new one for
+    each statement. Call it before the session's first query."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def new_session(engine: Engine) -> Session:

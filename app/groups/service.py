@@ -31,9 +31,8 @@ from app.groups.schemas import (
     PersonOut,
 )
 from app.models import AccessLog, Account, Meeting, Membership, PeerGroup
-from app.progress import engine
 from app.progress.schemas import ProgressOut
-from app.progress.summary import load_days
+from app.progress.service import journey_of
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -297,9 +296,7 @@ def member_progress(
         writer.commit()
     as_of = member_today(member, now)
     tracks = [(track.slug, track.label) for track in active_tracks(session, member.id)]
-    journey = engine.journey(
-        load_days(session, member.id, as_of), tracks, as_of, runtime.settings.absence_days
-    )
+    journey = journey_of(session, member.id, tracks, as_of, runtime.settings.absence_days)
     return ProgressOut.model_validate(journey, from_attributes=True)
 
 

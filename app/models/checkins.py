@@ -50,8 +50,9 @@ class Checkin(SQLModel, table=True):
 
 
 class ProgressSummary(SQLModel, table=True):
-    """What group aggregates need of a member's journey, kept up to date on every check-in
-    write so that an aggregate never reads anyone's whole history."""
+    """A member's whole history folded (app/progress/engine.py `Summary`), kept up to date on
+    every check-in write, so that neither the member's progress nor a group aggregate reads
+    anyone's whole history."""
 
     __tablename__ = "progress_summary"
 
@@ -61,4 +62,14 @@ class ProgressSummary(SQLModel, table=True):
     days_on_track_total: int = 0
     # The days each return began (episodes after the first), ISO dates.
     return_days: list[str] = Field(default_factory=list, sa_type=JSON)
+    first_checkin: date | None = None
+    checkin_days_total: int = 0
+    # [[start, end, ended_by, days_to_return, returned_after], ...], dates in ISO form.
+    episodes: list[list[object]] = Field(default_factory=list, sa_type=JSON)
+    # {track_slug: [free days, lapse days, heavy days]}
+    track_totals: dict[str, list[int]] = Field(default_factory=dict, sa_type=JSON)
+    # A summary folded under other rules (an older engine, another absence setting) is rebuilt
+    # by `waymark migrate` and not trusted until then.
+    fold_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    absence_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = utc_field()

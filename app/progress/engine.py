@@ -17,7 +17,7 @@ made exact here (docs/progress.md explains them in plain words):
   check-in before the silence, to the check-in that starts the new episode.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -137,33 +137,129 @@ class _OpenEpisode:
 
 def episodes_of(days: Sequence[Day], absence_days: int) -> list[Episode]:
     """The episodes of check-in days sorted by date (one record per date)."""
-    episodes: list[Episode] = []
-    current: _OpenEpisode | None = None
-    # After an episode ends: why, and the day a return is measured from.
-    pending: tuple[Literal["lapse", "absence"], date] | None = None
-    previous: date | None = None
+    return list(summary_of(days, absence_days).episodes)
 
-    for record in days:
-        if current and previous and silence_between(previous, record.day) >= absence_days:
-            episodes.append(current.close(current.last, "absence"))
-            pending, current = ("absence", current.last), None
+
+# --- the summary: a member's whole history, folded one check-in at a time ----------------------
+
+# The longest window a journey shows (`free_pct_90`); older check-ins live on in the summary only.
+WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Summary:
+    """All a journey needs of a member's history beyond the last WINDOW_DAYS. It grows with
+    episodes and tracks, never with days, and holds for any day from the last check-in on:
+    without new check-ins, only the state and the recent windows change (see `journey_from`).
+
+    `track_totals` maps each track ever reported to its (free, lapse, heavy) day counts."""
+
+    last_checkin: date | None = None
+    last_is_lapse: bool = False
+    first_checkin: date | None = None
+    checkin_days_total: int = 0
+    episodes: tuple[Episode, ...] = ()
+    track_totals: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+
+    @property
+    def days_on_track_total(self) -> int:
+        return sum(episode.days for episode in self.episodes)
+
+    @property
+    def return_days(self) -> list[date]:
+        """The days each return began (the episodes after the first)."""
+        return [episode.start for episode in self.episodes[1:]]
+
+
+class _Fold:
+    """The episode rules of the module docstring as a left fold that can resume from a Summary."""
+
+    def __init__(self, summary: Summary, absence_days: int) -> None:
+        self.absence_days = absence_days
+        self.closed = list(summary.episodes)
+        self.current: _OpenEpisode | None = None
+        if self.closed and self.closed[-1].ended_by is None:
+            last = self.closed.pop()
+            self.current = _OpenEpisode(
+                last.start, last.end, last.days_to_return, last.returned_after
+            )
+        self.previous = summary.last_checkin
+        self.previous_is_lapse = summary.last_is_lapse
+        self.first = summary.first_checkin
+        self.count = summary.checkin_days_total
+        self.totals = {slug: list(counts) for slug, counts in summary.track_totals.items()}
+
+    def _return_from(self) -> tuple[Literal["lapse", "absence"], date] | None:
+        """Why the last episode ended and the day a return is measured from."""
+        if not self.closed:
+            return None
+        ended = self.closed[-1]
+        if ended.ended_by == "lapse":
+            return "lapse", ended.end + timedelta(days=1)  # the lapse day itself
+        return "absence", ended.end
+
+    def add(self, record: Day) -> None:
+        if self.previous is not None and record.day <= self.previous:
+            raise ValueError("check-ins are folded in date order, one per day")
+        current = self.current
+        if (
+            current
+            and self.previous
+            and (silence_between(self.previous, record.day) >= self.absence_days)
+        ):
+            self.closed.append(current.close(current.last, "absence"))
+            current = None
         if record.is_lapse:
             if current:
-                episodes.append(current.close(record.day - timedelta(days=1), "lapse"))
-                pending, current = ("lapse", record.day), None
+                self.closed.append(current.close(record.day - timedelta(days=1), "lapse"))
+                current = None
         elif current:
             current.last = record.day
-        elif pending:
-            reason, since = pending
-            current = _OpenEpisode(record.day, record.day, (record.day - since).days, reason)
-            pending = None
         else:
-            current = _OpenEpisode(record.day, record.day, None, None)
-        previous = record.day
+            pending = self._return_from()
+            if pending:
+                reason, since = pending
+                current = _OpenEpisode(record.day, record.day, (record.day - since).days, reason)
+            else:
+                current = _OpenEpisode(record.day, record.day, None, None)
+        self.current = current
+        for slug, level in record.lapses.items():
+            counts = self.totals.setdefault(slug, [0, 0, 0])
+            counts[0] += level == "none"
+            counts[1] += level in LAPSE_LEVELS
+            counts[2] += level == "heavy"
+        self.first = self.first or record.day
+        self.count += 1
+        self.previous, self.previous_is_lapse = record.day, record.is_lapse
 
-    if current:
-        episodes.append(current.close(current.last, None))
-    return episodes
+    def summary(self) -> Summary:
+        episodes = list(self.closed)
+        if self.current:
+            episodes.append(self.current.close(self.current.last, None))
+        return Summary(
+            last_checkin=self.previous,
+            last_is_lapse=self.previous_is_lapse,
+            first_checkin=self.first,
+            checkin_days_total=self.count,
+            episodes=tuple(episodes),
+            track_totals={slug: (f, lapse, h) for slug, (f, lapse, h) in self.totals.items()},
+        )
+
+
+def summary_of(days: Iterable[Day], absence_days: int = DEFAULT_ABSENCE_DAYS) -> Summary:
+    """The summary of a whole history (any order; one record per date)."""
+    fold = _Fold(Summary(), absence_days)
+    for record in _up_to(days, date.max):
+        fold.add(record)
+    return fold.summary()
+
+
+def extend(summary: Summary, record: Day, absence_days: int = DEFAULT_ABSENCE_DAYS) -> Summary:
+    """The summary with one more check-in, later than all before it: what a daily check-in
+    costs whatever the length of the history. Earlier or replaced days need `summary_of`."""
+    fold = _Fold(summary, absence_days)
+    fold.add(record)
+    return fold.summary()
 
 
 # --- the journey ------------------------------------------------------------------------------
@@ -177,30 +273,47 @@ def journey(
 ) -> Journey:
     """The member's journey as of a day. `tracks` are the current (slug, label) pairs."""
     history = _up_to(days, as_of)
-    episodes = episodes_of(history, absence_days)
+    return journey_from(summary_of(history, absence_days), history, tracks, as_of, absence_days)
+
+
+def journey_from(
+    summary: Summary,
+    recent: Iterable[Day],
+    tracks: Sequence[tuple[str, str]],
+    as_of: date,
+    absence_days: int = DEFAULT_ABSENCE_DAYS,
+) -> Journey:
+    """The journey from a summary of every check-in up to `as_of` and the check-ins of (at least)
+    the last WINDOW_DAYS up to it."""
+    if summary.last_checkin is not None and summary.last_checkin > as_of:
+        raise ValueError("the summary holds check-ins after as_of")
+    window = [record for record in _up_to(recent, as_of) if (as_of - record.day).days < WINDOW_DAYS]
+    episodes = list(summary.episodes)
     returns = [episode.days_to_return for episode in episodes if episode.days_to_return is not None]
-    last = history[-1] if history else None
-    state = state_at(last.day if last else None, bool(last and last.is_lapse), as_of, absence_days)
+    state = state_at(summary.last_checkin, summary.last_is_lapse, as_of, absence_days)
     current_run = 0
     if episodes and episodes[-1].ended_by is None:
         current_run = episodes[-1].days
-    days_on_track_total = sum(episode.days for episode in episodes)
+    days_on_track_total = summary.days_on_track_total
 
     return Journey(
         as_of=as_of,
         state=state,
-        attempt=len(episodes) or (1 if history else 0),
+        attempt=len(episodes) or (1 if summary.checkin_days_total else 0),
         returns=len(returns),
         days_on_track_total=days_on_track_total,
         current_run_days=current_run,
         longest_run_days=max((episode.days for episode in episodes), default=0),
         median_days_to_return=float(median(returns)) if returns else None,
         last_days_to_return=returns[-1] if returns else None,
-        checkin_days_total=len(history),
-        checkin_days_30=sum(1 for record in history if (as_of - record.day).days < 30),
-        first_checkin=history[0].day if history else None,
-        last_checkin=last.day if last else None,
-        tracks=[_track_summary(history, slug, label, as_of) for slug, label in tracks],
+        checkin_days_total=summary.checkin_days_total,
+        checkin_days_30=sum(1 for record in window if (as_of - record.day).days < 30),
+        first_checkin=summary.first_checkin,
+        last_checkin=summary.last_checkin,
+        tracks=[
+            _track_summary(summary.track_totals.get(slug, (0, 0, 0)), window, slug, label, as_of)
+            for slug, label in tracks
+        ],
         episodes=episodes,
         milestones=milestones_of(episodes),
         message=message_for(state, len(returns), days_on_track_total, episodes),
@@ -223,46 +336,26 @@ def state_at(
     return State.LAPSED if last_is_lapse else State.ON_TRACK
 
 
-@dataclass(frozen=True)
-class Summary:
-    """The part of a journey that group aggregates use. It holds for any day from the last
-    check-in on: without new check-ins, only the state changes (see `state_at`)."""
-
-    last_checkin: date | None
-    last_is_lapse: bool
-    days_on_track_total: int
-    return_days: list[date]
-
-
-def summary_of(days: Iterable[Day], absence_days: int = DEFAULT_ABSENCE_DAYS) -> Summary:
-    history = _up_to(days, date.max)
-    episodes = episodes_of(history, absence_days)
-    last = history[-1] if history else None
-    return Summary(
-        last_checkin=last.day if last else None,
-        last_is_lapse=bool(last and last.is_lapse),
-        days_on_track_total=sum(episode.days for episode in episodes),
-        return_days=[episode.start for episode in episodes[1:]],
-    )
-
-
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _track_summary(history: Sequence[Day], slug: str, label: str, as_of: date) -> TrackSummary:
-    levels = [(record.day, record.lapses[slug]) for record in history if slug in record.lapses]
+def _track_summary(
+    totals: tuple[int, int, int], window: Sequence[Day], slug: str, label: str, as_of: date
+) -> TrackSummary:
+    levels = [(record.day, record.lapses[slug]) for record in window if slug in record.lapses]
 
-    def window(days: int) -> list[Level]:
+    def last(days: int) -> list[Level]:
         return [level for day, level in levels if (as_of - day).days < days]
 
-    last_30, last_90 = window(30), window(90)
+    last_30, last_90 = last(30), last(90)
+    free_days_total, lapse_days_total, heavy_days_total = totals
     return TrackSummary(
         slug=slug,
         label=label,
-        free_days_total=sum(1 for _, level in levels if level == "none"),
-        lapse_days_total=sum(1 for _, level in levels if level in LAPSE_LEVELS),
-        heavy_days_total=sum(1 for _, level in levels if level == "heavy"),
+        free_days_total=free_days_total,
+        lapse_days_total=lapse_days_total,
+        heavy_days_total=heavy_days_total,
         free_pct_30=_percent(last_30.count("none"), len(last_30)),
         free_pct_90=_percent(last_90.count("none"), len(last_90)),
         heavy_days_30=last_30.count("heavy"),

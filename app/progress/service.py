@@ -1,17 +1,19 @@
 """Loads a member's check-in days and hands them to the pure engine."""
 
-from datetime import date
+import uuid
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
 from app.accounts.deps import Caller
 from app.checkins.service import member_today, parse_day
 from app.checkins.tracks import active_tracks
+from app.core.db import same_snapshot
 from app.core.errors import validation_problem
 from app.core.runtime import Runtime
 from app.progress import engine
 from app.progress.schemas import ProgressOut, WeekOut
-from app.progress.summary import load_days
+from app.progress.summary import load_days, stored_summary
 
 
 def resolve_as_of(runtime: Runtime, caller: Caller, as_of: str | None) -> date:
@@ -24,15 +26,31 @@ def resolve_as_of(runtime: Runtime, caller: Caller, as_of: str | None) -> date:
     return day
 
 
+def journey_of(
+    session: Session,
+    account_id: uuid.UUID,
+    tracks: list[tuple[str, str]],
+    day: date,
+    absence_days: int,
+) -> engine.Journey:
+    """A member's journey as of `day`: from their summary and the last WINDOW_DAYS of check-ins
+    when the summary covers `day`, else (a look back before the last check-in, or no summary yet)
+    by folding their history up to `day`."""
+    summary = stored_summary(session, account_id, absence_days)
+    if summary is not None and (summary.last_checkin is None or summary.last_checkin <= day):
+        since = day - timedelta(days=engine.WINDOW_DAYS - 1)
+        recent = load_days(session, account_id, until=day, since=since)
+        # A check-in committed between the two reads (outside one snapshot) is not in the summary.
+        if all(summary.last_checkin and record.day <= summary.last_checkin for record in recent):
+            return engine.journey_from(summary, recent, tracks, day, absence_days)
+    return engine.journey(load_days(session, account_id, day), tracks, day, absence_days)
+
+
 def progress(runtime: Runtime, session: Session, caller: Caller, as_of: str | None) -> ProgressOut:
     day = resolve_as_of(runtime, caller, as_of)
+    same_snapshot(session)  # the summary and the recent days must agree
     tracks = [(track.slug, track.label) for track in active_tracks(session, caller.account.id)]
-    journey = engine.journey(
-        load_days(session, caller.account.id, day),
-        tracks,
-        day,
-        runtime.settings.absence_days,
-    )
+    journey = journey_of(session, caller.account.id, tracks, day, runtime.settings.absence_days)
     return ProgressOut.model_validate(journey, from_attributes=True)
 
 
@@ -40,7 +58,8 @@ def weekly(
     runtime: Runtime, session: Session, caller: Caller, weeks: int, as_of: str | None
 ) -> list[WeekOut]:
     day = resolve_as_of(runtime, caller, as_of)
-    days = load_days(session, caller.account.id, day)
+    since = engine.week_start(day) - timedelta(weeks=weeks - 1)
+    days = load_days(session, caller.account.id, until=day, since=since)
     return [
         WeekOut.model_validate(week, from_attributes=True)
         for week in engine.weekly(days, day, weeks)

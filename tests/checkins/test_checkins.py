@@ -84,6 +84,34 @@ def test_twenty_concurrent_identical_puts_make_one_row(client: TestClient, app: 
     assert row_count(app, member) == 1
 
 
+def test_concurrent_puts_of_different_days_all_reach_the_progress_summary(
+    client: TestClient,
+) -> None:
+    """Two devices syncing at once: each write extends the member's summary, and none may be
+    folded into a summary that another write has already replaced."""
+    member = register(client)
+    days = [(date(2026, 11, 23) - timedelta(days=offset)).isoformat() for offset in range(12)]
+    gate = threading.Barrier(len(days))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def write(day: str) -> None:
+        gate.wait()
+        response = put(client, member, day, lapses={"recovery": "none"})
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=write, args=(day,)) for day in days]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * len(days)
+    journey = client.get("/v1/progress", headers=auth(member)).json()
+    assert (journey["checkin_days_total"], journey["days_on_track_total"]) == (12, 12)
+    assert journey["first_checkin"] == days[-1]
+
+
 def test_get_returns_the_day_with_its_etag_and_honours_if_none_match(client: TestClient) -> None:
     member = register(client)
     etag = put(client, member, mood=5).headers["etag"]

@@ -9,10 +9,14 @@ from hypothesis import strategies as st
 
 from app.progress.engine import (
     MILESTONE_THRESHOLDS,
+    WINDOW_DAYS,
     Day,
     Level,
     State,
+    Summary,
+    extend,
     journey,
+    journey_from,
     state_at,
     summary_of,
     weekly,
@@ -414,3 +418,57 @@ def test_the_summary_agrees_with_the_journey(
     assert summary.return_days == [episode.start for episode in full.episodes[1:]]
     assert summary.last_checkin == full.last_checkin
     assert state_at(summary.last_checkin, summary.last_is_lapse, as_of, 14) is full.state
+
+
+@given(HISTORY)
+@settings(max_examples=300, deadline=None)
+def test_extending_day_by_day_equals_folding_the_whole_history(
+    steps: list[tuple[int, dict[str, Level]]],
+) -> None:
+    """Check-in writes extend the stored summary by one day; nothing may drift from a full fold."""
+    days = build(steps)
+    summary = Summary()
+    for record in days:
+        summary = extend(summary, record, 14)
+    assert summary == summary_of(days, 14)
+
+
+@given(HISTORY, st.integers(min_value=0, max_value=200))
+@settings(max_examples=300, deadline=None)
+def test_a_journey_from_the_summary_and_recent_days_equals_the_full_journey(
+    steps: list[tuple[int, dict[str, Level]]], later: int
+) -> None:
+    """GET /v1/progress reads the summary and the last WINDOW_DAYS only (histories here run to
+    1,200 days, so most of their check-ins lie outside the window)."""
+    days = build(steps)
+    as_of = (days[-1].day if days else START) + timedelta(days=later)
+    recent = [record for record in days if (as_of - record.day).days < WINDOW_DAYS]
+    from_summary = journey_from(summary_of(days, 14), recent, TWO_TRACKS, as_of, 14)
+    assert from_summary == journey(days, TWO_TRACKS, as_of, 14)
+
+
+def test_extend_refuses_a_day_that_is_not_after_the_last() -> None:
+    summary = summary_of([free(0), free(5)], 14)
+    with pytest.raises(ValueError, match="date order"):
+        extend(summary, free(5), 14)
+    with pytest.raises(ValueError, match="date order"):
+        extend(summary, free(3), 14)
+
+
+def test_a_summary_cannot_answer_for_a_day_before_its_last_checkin() -> None:
+    with pytest.raises(ValueError, match="after as_of"):
+        journey_from(summary_of([free(0), free(5)], 14), [], TRACKS, d(4), 14)
+
+
+def test_a_summary_keeps_totals_of_days_long_past_the_window() -> None:
+    days = [free(0), lapse(1, "heavy"), free(2)] + [free(200 + i) for i in range(3)]
+    result = journey_from(summary_of(days, 14), days[3:], TRACKS, d(210), 14)
+    track = result.tracks[0]
+    assert (track.free_days_total, track.lapse_days_total, track.heavy_days_total) == (5, 1, 1)
+    assert (result.checkin_days_total, result.first_checkin) == (6, d(0))
+    assert [(e.start, e.ended_by) for e in result.episodes] == [
+        (d(0), "lapse"),
+        (d(2), "absence"),
+        (d(200), None),
+    ]
+    assert track.free_pct_90 == 100.0

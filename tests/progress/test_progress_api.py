@@ -5,6 +5,9 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from app.progress import engine
+from app.progress.engine import Day
+from app.progress.schemas import ProgressOut
 from tests.conftest import FakeClock
 from tests.factories import auth, login, register
 
@@ -157,3 +160,39 @@ def test_weekly_weeks_must_be_1_to_104(client: TestClient, weeks: object) -> Non
         "/v1/progress/weekly", params={"weeks": weeks}, headers=auth(register(client))
     )
     assert response.status_code == 422
+
+
+def engine_journey(days: dict[date, str], as_of: date = TODAY) -> dict:  # type: ignore[type-arg]
+    history = [Day(day, {"recovery": level}) for day, level in days.items()]  # type: ignore[dict-item]
+    journey = engine.journey(history, [("recovery", "Recovery")], as_of)
+    return ProgressOut.model_validate(journey, from_attributes=True).model_dump(mode="json")
+
+
+def test_a_long_history_read_from_its_summary_matches_the_engine(client: TestClient) -> None:
+    """Check-ins older than the 90-day window live on in the member's summary: the journey read
+    from it must equal the engine's fold of every day, after appends, a filled-in earlier day, a
+    replaced day and a deletion (the last three fold the whole history again)."""
+    member = register(client)
+    days: dict[date, str] = {}
+    for days_ago in range(360, -1, -3):
+        level = "heavy" if days_ago % 51 == 0 else "none"
+        check_in(client, member, days_ago, level)
+        days[TODAY - timedelta(days=days_ago)] = level
+    assert progress(client, member) == engine_journey(days)
+
+    check_in(client, member, 301, "some")  # an earlier day, filled in later
+    days[TODAY - timedelta(days=301)] = "some"
+    check_in(client, member, 300, "heavy")  # a day replaced
+    days[TODAY - timedelta(days=300)] = "heavy"
+    assert progress(client, member) == engine_journey(days)
+
+    gone = TODAY - timedelta(days=150)
+    response = client.delete(f"/v1/checkins/{gone.isoformat()}", headers=auth(member))
+    assert response.status_code == 204
+    del days[gone]
+    assert progress(client, member) == engine_journey(days)
+    # Looking back before the last check-in folds the history up to then.
+    past = TODAY - timedelta(days=100)
+    assert progress(client, member, as_of=past.isoformat()) == engine_journey(
+        {day: level for day, level in days.items() if day <= past}, past
+    )
