@@ -53,7 +53,7 @@ def main() -> None:
         for index in range(args.requests + 20):
             city = CITIES[index % len(CITIES)]
             category, word = QUERIES[index % len(QUERIES)]
-            params = {
+            params: dict[str, str | float] = {
                 "lat": city[2] + rng.uniform(-0.1, 0.1),
                 "lng": city[3] + rng.uniform(-0.1, 0.1),
                 "radius_km": 25,

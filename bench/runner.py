@@ -11,6 +11,7 @@ each. Then the ceiling app and `waymark serve`, each with the same uvicorn setti
 
 import argparse
 import json
+import os
 import random
 import shutil
 import string
@@ -372,13 +373,26 @@ def bench_backend(
 
 
 def settle(server: Server) -> None:
-    """Wait until the requests a previous load left queued are done."""
-    for _ in range(600):
-        started = time.perf_counter()
-        server.client.get("/healthz")
-        if time.perf_counter() - started < 0.05:
+    """Wait until the requests a previous load left queued are done: the server's processes use
+    less than 5 % of a core over a quarter of a second (a fast /healthz is not enough, since
+    leftover requests may still hold request threads)."""
+    for _ in range(1200):
+        before = cpu_seconds(server.pid)
+        time.sleep(0.25)
+        if cpu_seconds(server.pid) - before < 0.0125:
             return
-        time.sleep(0.1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children (uvicorn workers)."""
+    total = 0
+    for each in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 FLOOD = """

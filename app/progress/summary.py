@@ -5,10 +5,13 @@ check-ins, so neither slows down as a history grows. A new latest day extends th
 step; an earlier, replaced or deleted day folds the whole history again.
 """
 
+import functools
+import json
 import uuid
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import String, cast
 from sqlmodel import Session, col, delete, select
 
 from app.core.db import Database, new_session
@@ -22,15 +25,22 @@ FOLD_VERSION = 1
 def load_days(
     session: Session, account_id: uuid.UUID, until: date = date.max, since: date = date.min
 ) -> list[engine.Day]:
-    # Only the columns progress needs: private fields stay sealed and unread.
+    # Only the columns progress needs: private fields stay sealed and unread. The lapses come as
+    # text and are decoded once per distinct value: most days read alike.
     columns = Checkin.__table__.c  # type: ignore[attr-defined]
-    statement = select(columns.day, columns.lapses, columns.mood, columns.craving).where(
-        columns.account_id == account_id, columns.day <= until
-    )
+    statement = select(
+        columns.day, cast(columns.lapses, String), columns.mood, columns.craving
+    ).where(columns.account_id == account_id, columns.day <= until)
     if since > date.min:
         statement = statement.where(columns.day >= since)
     rows = session.exec(statement).all()
-    return [engine.Day(day, lapses, mood, craving) for day, lapses, mood, craving in rows]
+    return [engine.Day(day, _lapses(text), mood, craving) for day, text, mood, craving in rows]
+
+
+@functools.lru_cache(maxsize=1024)
+def _lapses(text: str) -> dict[str, engine.Level]:
+    """Shared between days: the engine never changes a day's lapses."""
+    return json.loads(text)  # type: ignore[no-any-return]
 
 
 def _episode_row(episode: engine.Episode) -> list[Any]:
