@@ -1,11 +1,10 @@
 """HTTP caching helpers: ETags, If-None-Match, and public responses for the directory."""
 
 import hashlib
-import json
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.encoders import jsonable_encoder
+from pydantic_core import to_json
 
 PUBLIC_MAX_AGE = 300
 
@@ -16,9 +15,9 @@ def tags_of(header: str | None) -> set[str]:
 
 def public_json(request: Request, payload: Any, max_age: int = PUBLIC_MAX_AGE) -> Response:
     """A shared-cacheable JSON response with an ETag of its body; 304 when the client has it."""
-    body = json.dumps(jsonable_encoder(payload), separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    # pydantic-core serializes models, documents and dates in one pass (FastAPI's
+    # jsonable_encoder took a fifth of a directory search's time).
+    body = to_json(payload)
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if etag in tags_of(request.headers.get("if-none-match")):

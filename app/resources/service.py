@@ -27,7 +27,7 @@ from app.models import (
     TaxonomyTerm,
 )
 from app.resources import documents
-from app.resources.categories import categories
+from app.resources.categories import TAXONOMY_ID, categories
 from app.resources.schemas import (
     CategoryOut,
     OrganizationRef,
@@ -47,7 +47,10 @@ def cursor_secret(runtime: Runtime) -> bytes:
 
 
 def _category_map(session: Session) -> dict[str, uuid.UUID]:
-    return {str(term.code): term.id for term in categories(session)}
+    rows = session.exec(
+        select(TaxonomyTerm.code, TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == TAXONOMY_ID)
+    ).all()
+    return {str(code): term_id for code, term_id in rows}
 
 
 def _check_categories(
