@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.accounts.idempotency import delete_idempotency_records
 from app.accounts.keys import shred_member_key
 from app.accounts.router import auth_router, me_router
 from app.accounts.service import ACCOUNT_PARTS
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             AccountPart("access_log", groups.export_access_log, groups.delete_access_log),
             # Derived from the check-ins, so it goes with them and is not exported twice.
             AccountPart("progress_summary", lambda *_: None, delete_summary),
+            # Kept answers to retried requests: transient, so not exported.
+            AccountPart("idempotency", lambda *_: None, delete_idempotency_records),
             # The data key goes with the account: whatever ciphertext survives is unreadable.
             AccountPart("data_key", lambda *_: None, shred_member_key),
         ],

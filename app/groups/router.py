@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.accounts.deps import Caller, CurrentCaller, require_role
+from app.accounts.idempotency import IdempotencyDep
 from app.core.caching import public_json
 from app.core.db import SessionDep
 from app.core.errors import validation_problem
@@ -52,10 +53,17 @@ FACILITATOR = problem_responses(401, 403, 404, 422)
     summary="Start a group (facilitators and admins)",
 )
 def create_group(
-    body: GroupIn, caller: FacilitatorRole, runtime: RuntimeDep, session: SessionDep
+    body: GroupIn,
+    caller: FacilitatorRole,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    once: IdempotencyDep,
 ) -> JSONResponse:
-    group = service.create(runtime, session, caller, body)
-    return created(group, f"/v1/groups/{group.id}")
+    def create() -> JSONResponse:
+        group = service.create(runtime, session, caller, body)
+        return created(group, f"/v1/groups/{group.id}")
+
+    return once.run(create)
 
 
 @router.get(
@@ -79,18 +87,27 @@ def my_groups(caller: CurrentCaller, session: SessionDep) -> list[GroupSummaryOu
     summary="Join a group with its invite code",
 )
 def join_group(
-    body: JoinIn, request: Request, caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep
+    body: JoinIn,
+    request: Request,
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    once: IdempotencyDep,
 ) -> JSONResponse:
     """A wrong code is 404 and counts towards a throttle (429 with `Retry-After`) per account and
     per address. Joining a group again answers 200 with the membership one already has."""
-    membership, group_id, created = service.join(
-        runtime, session, caller, body, client_address(request)
-    )
-    return JSONResponse(
-        membership.model_dump(mode="json"),
-        status_code=201 if created else 200,
-        headers={"Location": f"/v1/groups/{group_id}"},
-    )
+
+    def join() -> JSONResponse:
+        membership, group_id, created = service.join(
+            runtime, session, caller, body, client_address(request)
+        )
+        return JSONResponse(
+            membership.model_dump(mode="json"),
+            status_code=201 if created else 200,
+            headers={"Location": f"/v1/groups/{group_id}"},
+        )
+
+    return once.run(join)
 
 
 @router.get("/{group_id}", response_model=GroupOut, responses=IN_GROUP, summary="One group")
@@ -203,10 +220,17 @@ def member_progress(
     summary="Add a weekly meeting (facilitators)",
 )
 def add_meeting(
-    body: MeetingIn, access: Facilitating, runtime: RuntimeDep, session: SessionDep
+    body: MeetingIn,
+    access: Facilitating,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    once: IdempotencyDep,
 ) -> JSONResponse:
-    meeting = meetings.create(runtime, session, access, body)
-    return created(meeting, f"/v1/groups/{access.group.id}/meetings/{meeting.id}")
+    def add() -> JSONResponse:
+        meeting = meetings.create(runtime, session, access, body)
+        return created(meeting, f"/v1/groups/{access.group.id}/meetings/{meeting.id}")
+
+    return once.run(add)
 
 
 @router.get(

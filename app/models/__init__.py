@@ -1,6 +1,13 @@
 """Every table, imported in one place so Alembic and relationships see them all."""
 
-from app.models.accounts import ROLES, Account, AuthSession, MemberKey, RecoveryCode
+from app.models.accounts import (
+    ROLES,
+    Account,
+    AuthSession,
+    IdempotencyRecord,
+    MemberKey,
+    RecoveryCode,
+)
 from app.models.base import SQLModel
 from app.models.checkins import Checkin, ProgressSummary, Track
 from app.models.directory import (
@@ -28,6 +35,7 @@ __all__ = [
     "AuthSession",
     "Checkin",
     "CrisisLine",
+    "IdempotencyRecord",
     "Meeting",
     "MemberKey",
     "Membership",

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, LargeBinary
+from sqlalchemy import CheckConstraint, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import id_field, owner_field, utc_field
@@ -52,3 +52,23 @@ class MemberKey(SQLModel, table=True):
     account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="CASCADE", primary_key=True)
     wrapped_key: bytes = Field(sa_type=LargeBinary)
     created_at: datetime = utc_field()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A creating POST sent with an `Idempotency-Key`, kept for a day so that a retry gets the
+    first answer instead of making a second object. The key is stored as a digest and the
+    response sealed with the member's data key."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("account_id", "key_digest", name="uq_idempotency_key"),)
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = owner_field()
+    key_digest: str = Field(max_length=64)
+    # SHA-256 of the method, path and body: the same key with another request is refused.
+    fingerprint: str = Field(max_length=64)
+    # started → committed (the object exists) → done (its response is kept)
+    state: str = Field(max_length=16)
+    status_code: int | None = None
+    response_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: datetime = utc_field(index=True)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.accounts.deps import Caller, require_role
+from app.accounts.idempotency import IdempotencyDep
 from app.core.caching import public_json
 from app.core.db import SessionDep
 from app.core.errors import validation_problem
@@ -134,10 +135,13 @@ def get_resource(resource_id: uuid.UUID, request: Request, session: SessionDep) 
     summary="Add a resource (admin)",
 )
 def create_resource(
-    body: ResourceIn, _admin: Admin, runtime: RuntimeDep, session: SessionDep
+    body: ResourceIn, _admin: Admin, runtime: RuntimeDep, session: SessionDep, once: IdempotencyDep
 ) -> JSONResponse:
-    resource = service.create(runtime, session, body)
-    return created(resource, f"/v1/resources/{resource.id}")
+    def create() -> JSONResponse:
+        resource = service.create(runtime, session, body)
+        return created(resource, f"/v1/resources/{resource.id}")
+
+    return once.run(create)
 
 
 @router.patch(

@@ -1,0 +1,216 @@
+"""`Idempotency-Key` on creating POSTs: a retried request gets the first answer, never a second
+object (SECURITY 31; docs/api-notes.md).
+
+A client offline for days replays its queue; a request that timed out may or may not have been
+carried out. With the same key and the same request, the first response is sent again; with the
+same key and another request, 422; while the first is still running, 409. Keys belong to one
+account: another account's identical key is unrelated.
+
+The record moves from `started` to `committed` inside the transaction that creates the object, so
+a crash between the two commits can never let a retry create the object twice (such a retry gets
+409). Responses that carry tokens or recovery codes never go through here.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select, update
+
+from app.accounts.deps import CurrentCaller
+from app.accounts.keys import member_cipher
+from app.core.db import SessionDep
+from app.core.errors import AppError
+from app.core.runtime import Runtime, RuntimeDep
+from app.models import IdempotencyRecord
+
+KEEP_FOR = timedelta(hours=24)
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Headers of the first response that a replay repeats.
+KEPT_HEADERS = ("location", "etag")
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # visible ASCII, as the IETF draft's examples
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description="Any unique string (a UUID is best). Retrying with the same key and body "
+        "returns the first response instead of creating a second object; kept for 24 hours.",
+        examples=["5b3c3c5e-1d5f-4d0e-9b8e-2b6f2f0c9a41"],
+    ),
+]
+
+
+class Idempotency:
+    """What one request needs to be carried out at most once."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        session: Session,
+        account_id: uuid.UUID,
+        key: str | None,
+        fingerprint: str,
+    ) -> None:
+        self.runtime, self.session, self.account_id = runtime, session, account_id
+        self.key_digest = hashlib.sha256(key.encode()).hexdigest() if key else None
+        self.fingerprint = fingerprint
+        self.record_id: uuid.UUID | None = None
+        self.committed = False
+
+    def run(self, produce: Callable[[], JSONResponse]) -> JSONResponse:
+        """`produce` carries out the request (committing its own transaction) and answers."""
+        if self.key_digest is None:
+            return produce()
+        earlier = self._reserve()
+        if earlier is not None:
+            return self._answer(earlier)
+        event.listen(self.session, "before_commit", self._mark_committed)
+        try:
+            response = produce()
+        except AppError as error:
+            # Refused after something was committed (a throttle counter, say): that refusal is
+            # the answer a retry gets. Refused before: nothing happened, a retry runs again.
+            self._stop_listening()
+            if not self.committed:
+                self._forget()
+                raise
+            self._keep(error.to_response())
+            raise
+        except BaseException:
+            self._stop_listening()
+            if not self.committed:
+                self._forget()
+            raise
+        self._stop_listening()
+        self._keep(response)
+        return response
+
+    def _stop_listening(self) -> None:
+        event.remove(self.session, "before_commit", self._mark_committed)
+        self.session.rollback()
+
+    # --- the record ---------------------------------------------------------------------------
+
+    def _reserve(self) -> IdempotencyRecord | None:
+        """Insert the record as `started`; if the key is taken, return the earlier record."""
+        session, now = self.session, self.runtime.clock()
+        session.exec(
+            delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < now - KEEP_FOR)
+        )
+        record = IdempotencyRecord(
+            account_id=self.account_id,
+            key_digest=self.key_digest or "",
+            fingerprint=self.fingerprint,
+            state="started",
+            created_at=now,
+        )
+        session.add(record)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return session.exec(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.account_id == self.account_id,
+                    IdempotencyRecord.key_digest == self.key_digest,
+                )
+            ).one()
+        self.record_id = record.id
+        return None
+
+    def _mark_committed(self, session: Session) -> None:
+        # Runs inside the transaction that creates the object (and any later one, harmlessly).
+        if not self.committed:
+            session.exec(
+                update(IdempotencyRecord)
+                .where(col(IdempotencyRecord.id) == self.record_id)
+                .values(state="committed")
+            )
+            self.committed = True
+
+    def _forget(self) -> None:
+        self.session.exec(
+            delete(IdempotencyRecord).where(col(IdempotencyRecord.id) == self.record_id)
+        )
+        self.session.commit()
+
+    def _keep(self, response: Response) -> None:
+        kept = {
+            "body": json.loads(bytes(response.body)),
+            "media_type": response.media_type,
+            "headers": {
+                name: value for name, value in response.headers.items() if name in KEPT_HEADERS
+            },
+        }
+        cipher = member_cipher(self.runtime, self.session, self.account_id)
+        sealed = cipher.seal_json("idempotency", str(self.record_id), "response", kept)
+        self.session.exec(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.id) == self.record_id)
+            .values(state="done", status_code=response.status_code, response_sealed=sealed)
+        )
+        self.session.commit()
+
+    def _answer(self, earlier: IdempotencyRecord) -> JSONResponse:
+        if earlier.fingerprint != self.fingerprint:
+            raise AppError(
+                422,
+                "idempotency-key-reused",
+                "This Idempotency-Key was used with a different request. Use a new key for a "
+                "new request.",
+            )
+        if earlier.state != "done":
+            raise AppError(
+                409,
+                "idempotency-key-in-use",
+                "A request with this Idempotency-Key is still being carried out, or was carried "
+                "out without its answer being kept. Wait a moment, then look for the result "
+                "before sending a new request.",
+                headers={"Retry-After": "1"},
+            )
+        cipher = member_cipher(self.runtime, self.session, self.account_id)
+        kept: dict[str, Any] = cipher.open_json(
+            "idempotency", str(earlier.id), "response", earlier.response_sealed
+        )
+        return JSONResponse(
+            kept["body"],
+            status_code=earlier.status_code or 200,
+            headers={**kept["headers"], REPLAYED_HEADER: "true"},
+            media_type=kept["media_type"],
+        )
+
+
+def fingerprint_of(method: str, path: str, body: bytes) -> str:
+    """The same request however its JSON is spaced or its keys ordered."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        canonical = body.decode("latin-1")
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+async def idempotency(
+    request: Request,
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    key: IdempotencyKeyHeader = None,
+) -> Idempotency:
+    fingerprint = fingerprint_of(request.method, request.url.path, await request.body())
+    return Idempotency(runtime, session, caller.account.id, key, fingerprint)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
+
+
+def delete_idempotency_records(session: Session, account_id: uuid.UUID) -> None:
+    session.exec(delete(IdempotencyRecord).where(col(IdempotencyRecord.account_id) == account_id))
