@@ -108,7 +108,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     master_key = load_master_key(settings)  # raises MasterKeyError: no key, no service
     runtime = Runtime(
         settings=settings,
-        database=create_database(settings.effective_database_url),
+        database=create_database(
+            settings.effective_database_url, settings.sqlite_busy_timeout_seconds
+        ),
         hasher=PasswordHasher(
             memory_kib=settings.argon2_memory_kib,
             time_cost=settings.argon2_time_cost,

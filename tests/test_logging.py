@@ -37,6 +37,8 @@ def test_account_flows_log_no_secrets(client: TestClient, caplog: pytest.LogCapt
     )
     client.get("/v1/checkins/2026-11-23", headers=auth(token))
     client.get("/v1/me/export", headers=auth(token))
+    deleted = client.post("/v1/me/delete", json={"password": NEW_PASSWORD}, headers=auth(token))
+    assert deleted.status_code == 204
 
     formatter = JsonFormatter()
     lines = [formatter.format(record) for record in caplog.records]
@@ -62,6 +64,7 @@ def test_account_flows_log_no_secrets(client: TestClient, caplog: pytest.LogCapt
         assert entry["route"].startswith("/v1/")
     export_line = next(entry for entry in access if entry["route"] == "/v1/me/export")
     assert export_line["account_id"] == member["account"]["id"]
+    assert any(entry["route"] == "/v1/me/delete" for entry in access)
 
 
 def test_query_strings_are_not_logged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:

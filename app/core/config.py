@@ -17,8 +17,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     # uvicorn worker processes; more than one needs PostgreSQL (SQLite has a single writer).
     workers: int = Field(default=1, ge=1, le=64)
+    # Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated
+    # addresses). Throttling counts per client address, so only real proxies belong here.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Request threads per worker (blocking handlers run in a thread pool).
     threads: int = Field(default=40, ge=1, le=200)
+
+    # How long a SQLite writer waits for the write lock before the request fails with 503.
+    sqlite_busy_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
     master_key: SecretStr | None = None
     master_key_file: Path | None = None

@@ -21,11 +21,10 @@ from sqlmodel import Session, SQLModel
 
 from app.core.geo import haversine_km
 
-SQLITE_BUSY_SECONDS = 10
+DEFAULT_SQLITE_BUSY_SECONDS = 10.0
 HOLDS_WRITE_LOCK = "waymark_holds_write_lock"
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
     "PRAGMA synchronous=NORMAL",
@@ -59,7 +58,7 @@ class Database:
             raw.close()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
     # Writers of this process queue on a lock before BEGIN IMMEDIATE. SQLite's own busy handler
     # sleeps and polls (1, 2, 5 … 100 ms), so under load a waiting writer often sleeps through
     # the moments the database is free: throughput falls and some requests wait seconds. The
@@ -74,6 +73,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.close()
         # PostgreSQL computes distances in SQL; SQLite borrows the same formula from Python.
         dbapi_connection.create_function("haversine_km", 4, haversine_km, deterministic=True)
@@ -83,16 +83,21 @@ def _configure_sqlite(engine: Engine) -> None:
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
         if immediate and not connection.info.get(HOLDS_WRITE_LOCK):
             # Past the busy timeout, go on and let SQLite decide (it answers "locked").
-            connection.info[HOLDS_WRITE_LOCK] = write_lock.acquire(timeout=SQLITE_BUSY_SECONDS)
+            connection.info[HOLDS_WRITE_LOCK] = write_lock.acquire(timeout=busy_seconds)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        # A COMMIT that fails (SQLITE_BUSY, a full disk) can leave SQLite's transaction open
+        # while SQLAlchemy counts it as ended; the next BEGIN on this connection would fail.
+        if dbapi_connection is not None and dbapi_connection.in_transaction:
+            dbapi_connection.rollback()
         if record.info.pop(HOLDS_WRITE_LOCK, False):
             write_lock.release()
 
 
-def create_database(url: str) -> Database:
+def create_database(url: str, sqlite_busy_seconds: float = DEFAULT_SQLITE_BUSY_SECONDS) -> Database:
+    """Past `sqlite_busy_seconds` waiting for SQLite's write lock, a request fails with 503."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         pool: dict[str, int] = {}
@@ -106,11 +111,11 @@ def create_database(url: str) -> Database:
             pool = {"pool_size": 40, "max_overflow": 40}
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+            connect_args={"check_same_thread": False, "timeout": sqlite_busy_seconds},
             hide_parameters=True,
             **pool,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_busy_seconds)
         return Database(reader=engine, writer=engine.execution_options(sqlite_immediate=True))
     engine = create_engine(
         url,
