@@ -1,17 +1,27 @@
-"""The `waymark` command: migrate, seed (idempotent), create-admin."""
+"""The `waymark` command: migrate, seed (idempotent), create-admin, backup."""
 
+import shutil
+import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import cli
 from app.core.config import get_settings
 from app.core.db import create_database
 from app.main import create_app
 from app.progress.summary import FOLD_VERSION
-from tests.conftest import TEST_MASTER_KEY, FakeClock, make_settings
+from tests.conftest import (
+    TEST_MASTER_KEY,
+    FakeClock,
+    create_pg_database,
+    drop_pg_database,
+    make_settings,
+)
 from tests.factories import PASSWORD, auth, login, register
 
 
@@ -188,3 +198,40 @@ def test_demo_data_is_marked_separate_and_idempotent(cli_env: str, tmp_path: Pat
         assert all(item["address"] is None for item in found["items"] if item["confidential"])
         one = client.get(f"/hsds/services/{found['items'][0]['id']}").json()
         assert one["waymark_demo"] is True
+
+
+def test_a_backup_restores_with_the_same_master_key(
+    cli_env: str, client: TestClient, app: object, tmp_path: Path
+) -> None:
+    """`waymark backup`, then the restore command of docs/deploy.md: the member signs in on the
+    restored copy and reads their sealed note."""
+    member = register(client)
+    note = f"backup canary {uuid.uuid4().hex}"
+    put = client.put("/v1/checkins/2026-11-20", json={"note": note}, headers=auth(member))
+    assert put.status_code == 201
+    target = tmp_path / "waymark.backup"
+    assert cli.main(["backup", str(target)]) == 0
+    assert cli.main(["backup", str(target)]) == 1  # never overwrites
+
+    if cli_env.startswith("sqlite"):
+        restored = tmp_path / "restored" / "waymark.db"
+        restored.parent.mkdir()
+        shutil.copyfile(target, restored)  # the documented restore: the file, put in place
+        restored_url = f"sqlite:///{restored}"
+    else:
+        restored_url = create_pg_database("waymark_restore")
+        libpq = make_url(restored_url).set(drivername="postgresql")
+        pg_restore = shutil.which("pg_restore")
+        assert pg_restore, "pg_restore (PostgreSQL client tools) is needed to restore"
+        dbname = f"--dbname={libpq.render_as_string(False)}"
+        subprocess.run([pg_restore, "--no-owner", dbname, target], check=True)  # noqa: S603
+    try:
+        settings = make_settings(restored_url, tmp_path / "restored")
+        with TestClient(create_app(settings, clock=FakeClock())) as restored_client:
+            token = login(restored_client, member["account"]["handle"])
+            day = restored_client.get("/v1/checkins/2026-11-20", headers=auth(token))
+            assert day.status_code == 200
+            assert day.json()["note"] == note
+    finally:
+        if not cli_env.startswith("sqlite"):
+            drop_pg_database(restored_url)
