@@ -1,8 +1,17 @@
-"""Fuzzing every operation in /openapi.json: no input yields a 500 or leaks internals (SECURITY 29).
+"""Fuzzing every operation in /openapi.json (SECURITY 29, part of 36).
 
-Schemathesis generates valid (positive) and invalid (negative) requests from our own OpenAPI schema,
-and they are sent to the app in-process, signed in as a real member so that the fuzzing reaches past
-authentication. Examples are derandomized: every run sends the same requests.
+Schemathesis generates valid (positive) and invalid (negative) requests from our own OpenAPI schema
+and sends them to the app in-process, signed in as a real member so that the fuzzing reaches past
+authentication. Every response must pass Schemathesis' default checks: no 5xx, status codes,
+content types, headers and bodies as documented, invalid input rejected, nothing usable after its
+deletion, ignored authentication. Examples are derandomized: every run sends the same requests.
+
+Two settings say how Waymark reads requests: unknown query parameters are ignored (clients add
+cache busters), so an extra parameter is not a negative case; and the token is ours to send, so
+Schemathesis does not generate or drop it. One default check is left out: positive data
+acceptance, because many operations have rules that OpenAPI cannot state (a check-in date after
+the member's today, coordinates that come in pairs, opaque cursors, passwords on a blocklist or
+containing the handle), and their 422 answers are right.
 """
 
 from pathlib import Path
@@ -14,12 +23,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.main import create_app
 from tests.conftest import make_settings
@@ -27,6 +32,12 @@ from tests.factories import register
 
 LEAKS = ("Traceback", 'File "', "SELECT ", "INSERT ", "UPDATE ", "sqlalchemy", "psycopg", "sqlite3")
 EXAMPLES_PER_OPERATION = 25
+
+
+def fuzz_config() -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict(
+        {"generation": {"allow-extra-parameters": False, "with-security-parameters": False}}
+    )
 
 
 def fuzz_cases() -> list[tuple[str, GenerationMode]]:
@@ -49,7 +60,8 @@ def test_no_input_yields_a_server_error(
 ) -> None:
     member = register(client)
     headers = {"Authorization": f"Bearer {member['token']['access_token']}"}
-    operation = schemathesis.openapi.from_asgi("/openapi.json", app).find_operation_by_label(label)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=fuzz_config())
+    operation = schema.find_operation_by_label(label)
     assert operation is not None
 
     @given(case=operation.as_strategy(generation_mode=mode))
@@ -61,17 +73,9 @@ def test_no_input_yields_a_server_error(
         database=None,
     )
     def fuzz(case: Any) -> None:
-        response = case.call(headers={**(case.headers or {}), **headers})
-        # Bodies, content types and status codes as documented: no internal field slips out.
-        case.validate_response(
-            response,
-            checks=[
-                response_schema_conformance,
-                content_type_conformance,
-                status_code_conformance,
-                not_a_server_error,
-            ],
-        )
+        sent = {**(case.headers or {}), **headers}
+        response = case.call(headers=sent)
+        case.validate_response(response, headers=sent, excluded_checks=[positive_data_acceptance])
         assert response.status_code < 500, f"{label}: {response.status_code} {response.text}"
         for leak in LEAKS:
             assert leak not in response.text, f"{label} leaked {leak!r}"

@@ -19,6 +19,11 @@ WITH_A_BODY = {
     "422": "The request is not valid; `errors` says where and why.",
 }
 
+IDEMPOTENCY_CONFLICT = (
+    "A request with this Idempotency-Key is still being carried out, or was carried out "
+    "without its answer being kept; see Retry-After."
+)
+
 
 def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
@@ -49,6 +54,13 @@ def install_openapi(app: FastAPI) -> None:
                     extra |= WITH_A_BODY
                 for status, description in extra.items():
                     responses.setdefault(status, _problem(description))
+                headers = {
+                    parameter.get("name", "").lower()
+                    for parameter in operation.get("parameters", [])
+                    if parameter.get("in") == "header"
+                }
+                if "idempotency-key" in headers:
+                    responses.setdefault("409", _problem(IDEMPOTENCY_CONFLICT))
                 if "requestBody" in operation or operation.get("parameters"):
                     # FastAPI's own 422 entry says application/json; ours are problem+json.
                     responses["422"] = _problem(WITH_A_BODY["422"])

@@ -203,3 +203,20 @@ def test_a_resource_created_twice_with_one_key_is_one_resource(
     assert (again.status_code, again.json()["id"]) == (201, first.json()["id"])
     found = client.get("/v1/resources", params={"q": "Harbor"}).json()
     assert [item["id"] for item in found["items"]] == [first.json()["id"]]
+
+
+def test_the_creating_posts_document_the_header_and_its_409(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    documented = {
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+        and "409" in operation["responses"]
+    }
+    assert documented == {
+        "POST /v1/groups",
+        "POST /v1/groups/join",
+        "POST /v1/groups/{group_id}/meetings",
+        "POST /v1/resources",
+    }
