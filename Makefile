@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint format migrate seed serve clean
+.PHONY: run test fuzz lint format migrate seed serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ format: $(VENV)/.dev
 
 test: lint
 	scripts/run-tests
+
+# The contract fuzzing of `make test`, much deeper: about 10 minutes per database.
+fuzz: $(VENV)/.dev
+	WAYMARK_FUZZ_EXAMPLES=150 WAYMARK_FUZZ_SCENARIOS=1500 WAYMARK_FUZZ_STEPS=10 \
+		scripts/run-tests tests/test_contract.py tests/test_stateful.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ the member's today, coordinates that come in pairs, opaque cursors, passwords on
 containing the handle), and their 422 answers are right.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +24,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.main import create_app
 from tests.conftest import make_settings
 from tests.factories import register
+from tests.fuzzing import LEAKS, fuzz_config
 
-LEAKS = ("Traceback", 'File "', "SELECT ", "INSERT ", "UPDATE ", "sqlalchemy", "psycopg", "sqlite3")
-EXAMPLES_PER_OPERATION = 25
-
-
-def fuzz_config() -> SchemathesisConfig:
-    return SchemathesisConfig.from_dict(
-        {"generation": {"allow-extra-parameters": False, "with-security-parameters": False}}
-    )
+# `make fuzz` raises it for a deeper run.
+EXAMPLES_PER_OPERATION = int(os.environ.get("WAYMARK_FUZZ_EXAMPLES", "25"))
 
 
 def fuzz_cases() -> list[tuple[str, GenerationMode]]:

@@ -1,6 +1,5 @@
 """Check-ins and tracks (API contract §3)."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
@@ -21,6 +20,7 @@ from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
 from app.core.runtime import RuntimeDep
+from app.core.schemas import IsoDate
 
 router = APIRouter(prefix="/v1/checkins", tags=["check-ins"])
 tracks_router = APIRouter(prefix="/v1/me/tracks", tags=["check-ins"])
@@ -121,8 +121,8 @@ def list_checkins(
     runtime: RuntimeDep,
     session: SessionDep,
     page: PageQuery,
-    first: Annotated[date | None, Query(alias="from", description="Earliest day")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Latest day")] = None,
+    first: Annotated[IsoDate | None, Query(alias="from", description="Earliest day")] = None,
+    last: Annotated[IsoDate | None, Query(alias="to", description="Latest day")] = None,
 ) -> Page[CheckinOut]:
     limit, cursor = page
     return service.list_checkins(runtime, session, caller, first, last, limit, cursor)

@@ -22,6 +22,7 @@ from app.core.caching import tags_of
 from app.core.errors import AppError, not_found, validation_problem
 from app.core.pagination import Page, decode_cursor, encode_cursor
 from app.core.runtime import Runtime
+from app.core.schemas import ISO_DATE
 from app.models import Account, Checkin
 from app.progress import engine
 from app.progress.summary import refresh_summary
@@ -42,7 +43,7 @@ def member_today(account: Account, now: datetime) -> date:
 
 def parse_day(text: str, where: list[str | int]) -> date:
     try:
-        if len(text) != 10:
+        if not ISO_DATE.match(text):  # fromisoformat alone also takes week dates: 2026-W48-1
             raise ValueError
         return date.fromisoformat(text)
     except ValueError as exc:

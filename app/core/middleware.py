@@ -58,6 +58,9 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            if _has_nul(scope.get("query_string", b"")):
+                await NUL_IN_QUERY.to_response()(scope, receive, send_with_headers)
+                return
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:
             # Answer here rather than in Starlette's outermost handler, so even a 500 carries
@@ -147,6 +150,19 @@ class _BodyTooLarge(HTTPException):
 def _too_large(limit: int) -> ASGIApp:
     size = f"{limit // 1024 // 1024} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
     return AppError(413, "body-too-large", f"The request body is larger than {size}.").to_response()
+
+
+# A NUL is never text a client means, and PostgreSQL refuses it in any text value.
+NUL_IN_QUERY = AppError(
+    422,
+    "validation",
+    "The request is not valid.",
+    errors=[{"loc": ["query"], "msg": "The query string contains a NUL character."}],
+)
+
+
+def _has_nul(query_string: bytes) -> bool:
+    return b"\x00" in query_string or b"%00" in query_string
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -1,8 +1,10 @@
-"""The base of every request body."""
+"""The base of every request body, and the one form dates and times take in a query."""
 
-from typing import Any
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 
 def _encodable(value: Any) -> Any:
@@ -34,3 +36,25 @@ class StrictInput(BaseModel):
             return _encodable(value)
         except UnicodeEncodeError as exc:
             raise ValueError("Text must be valid Unicode without NUL characters.") from exc
+
+
+# Query dates and times as text in one form only. Pydantic's lax parsing would also take a number
+# as seconds since 1970 ("to=0.0" meaning 1 January 1970), which no client means.
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _date_text(value: Any) -> Any:
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("Use a calendar date as YYYY-MM-DD.")
+    return value
+
+
+def _time_text(value: Any) -> Any:
+    if isinstance(value, str) and not RFC3339.match(value):
+        raise ValueError("Use an RFC 3339 time with its offset, such as 2026-11-23T08:00:00Z.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
+Rfc3339Time = Annotated[datetime, BeforeValidator(_time_text)]

@@ -24,6 +24,7 @@ from app.core.db import SessionDep, new_session
 from app.core.errors import AppError, not_found, validation_problem
 from app.core.openapi import problem_responses
 from app.core.runtime import RuntimeDep
+from app.core.schemas import Rfc3339Time
 from app.models import (
     Organization,
     Service,
@@ -116,7 +117,8 @@ def filters(
     taxonomy_id: uuid.UUID | None = None,
     organization_id: uuid.UUID | None = None,
     modified_after: Annotated[
-        datetime | None, Query(description="RFC 3339; includes deleted services as tombstones")
+        Rfc3339Time | None,
+        Query(description="RFC 3339 with its offset; includes deleted services as tombstones"),
     ] = None,
     minimum_age: Annotated[
         float | None, Query(ge=0, le=150, description="Serves people of at least this age")

@@ -204,7 +204,16 @@ def test_at_most_366_days_back(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "day",
-    ["2026-11-24", "2024-02-30", "2026-13-01", "2026-1-05", "yesterday", "20261101", "0000-01-01"],
+    [
+        "2026-11-24",
+        "2024-02-30",
+        "2026-13-01",
+        "2026-1-05",
+        "yesterday",
+        "20261101",
+        "0000-01-01",
+        "2026-W48-1",  # an ISO week date, which fromisoformat would take
+    ],
 )
 def test_bad_dates_get_422_and_write_nothing(client: TestClient, app: FastAPI, day: str) -> None:
     member = register(client)
@@ -291,6 +300,8 @@ def test_list_is_newest_first_with_range_and_cursor(client: TestClient) -> None:
     [
         {"from": "2026-11-20", "to": "2026-11-10"},
         {"from": "2024-02-30"},
+        {"to": "0.0"},  # a number would otherwise be read as seconds since 1970
+        {"from": "20261120"},
         {"limit": 101},
         {"cursor": "x"},
     ],

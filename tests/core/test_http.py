@@ -124,6 +124,25 @@ def test_lone_surrogates_are_refused_not_crashed_on(client: TestClient, path: st
     assert_problem(response, 422)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/hsds/services?search=shel%00ter",
+        "/hsds/organizations?search=a&search=%00",
+        "/v1/resources?q=food%00",
+        "/v1/crisis?region=%00",
+    ],
+)
+def test_a_nul_in_the_query_string_is_422_never_500(client: TestClient, path: str) -> None:
+    """PostgreSQL refuses NUL in text: found by the deep fuzzing run on PostgreSQL."""
+    response = client.get(path)
+    assert_problem(response, 422)
+    assert response.json()["errors"] == [
+        {"loc": ["query"], "msg": "The query string contains a NUL character."}
+    ]
+    assert response.headers["x-request-id"]
+
+
 def test_non_ascii_recovery_code_is_just_wrong(client: TestClient) -> None:
     member = register(client)
     response = client.post(

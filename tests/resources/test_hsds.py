@@ -155,6 +155,8 @@ def test_taxonomies_terms_and_organizations(client: TestClient, directory: dict[
         ("/hsds/organizations", {"page": 10**20}),
         ("/hsds/services", {"taxonomy_term_id": "shelter"}),
         ("/hsds/services", {"modified_after": "yesterday"}),
+        ("/hsds/services", {"modified_after": "9"}),  # not seconds since 1970
+        ("/hsds/services", {"modified_after": "2026-11-23T08:00:00"}),  # RFC 3339 needs an offset
         ("/hsds/services", {"full": "perhaps"}),
         ("/hsds/taxonomy_terms", {"parent_id": "x"}),
         ("/hsds/services/not-a-uuid", {}),
