@@ -1,4 +1,5 @@
-"""The `waymark` command: serve, migrate, seed, create-admin, new-key, import-hsds, export-hsds."""
+"""The `waymark` command: serve, migrate, seed, create-admin, new-key, import-hsds, export-hsds,
+backup, rotate-master-key."""
 
 import argparse
 import getpass
@@ -8,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from app.core.config import Settings, get_settings
-from app.core.crypto import MasterKeyError, load_master_key, new_key_text
+from app.core.crypto import (
+    MasterKeyError,
+    UnreadableData,
+    decode_key,
+    load_master_key,
+    new_key_text,
+)
 from app.core.db import create_database, new_session
 
 
@@ -173,6 +180,43 @@ def backup(settings: Settings, path: str) -> int:
     return 0
 
 
+def rotate_master_key(settings: Settings, path: str) -> int:
+    """Rewrap everything under the key in FILE (never on the command line, which `ps` shows).
+    Stop every API process first and start them again with the new key."""
+    from app.ops.rotation import rotate_master_key as rotate
+
+    try:
+        new_key = decode_key(Path(path).read_text())
+    except OSError as exc:
+        print(f"waymark: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    old_key = load_master_key(settings)
+    if new_key == old_key:
+        print(
+            "waymark: the new key is the current key; make one with `waymark new-key`",
+            file=sys.stderr,
+        )
+        return 1
+    database = create_database(settings.effective_database_url)
+    try:
+        with new_session(database.writer) as session:
+            done = rotate(session, old_key, new_key)
+    except UnreadableData as exc:
+        print(
+            f"waymark: a sealed {exc} value does not open with the current key; "
+            "nothing was changed",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        database.dispose()
+    print(
+        f"rewrapped {done.member_keys} member keys and {done.invite_codes} invite codes; "
+        "start the service with the new key now"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="waymark", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -192,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("file")
     backer = commands.add_parser("backup", help="write a consistent copy of the database to FILE")
     backer.add_argument("file")
+    rotator = commands.add_parser(
+        "rotate-master-key", help="rewrap all key material under the new master key in FILE"
+    )
+    rotator.add_argument("file")
     args = parser.parse_args(argv)
 
     if args.command == "new-key":
@@ -211,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             return export_hsds(settings, args.file)
         if args.command == "backup":
             return backup(settings, args.file)
+        if args.command == "rotate-master-key":
+            return rotate_master_key(settings, args.file)
         return create_admin(settings, args.handle)
     except MasterKeyError as exc:
         print(f"waymark: {exc}", file=sys.stderr)

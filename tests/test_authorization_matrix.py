@@ -91,9 +91,9 @@ def routes_with_ids() -> set[tuple[str, str]]:
         for route in router.routes:
             if not isinstance(route, APIRoute):
                 continue
-            params = {part[1:-1] for part in route.path.split("/") if part.startswith("{")}
+            params = {part[1:-1] for part in route.path_format.split("/") if part.startswith("{")}
             if params - SCOPED_TO_CALLER:
-                found |= {(method, route.path) for method in route.methods}
+                found |= {(method, route.path_format) for method in route.methods}
     return found
 
 
@@ -179,3 +179,38 @@ def test_matrix(client: TestClient, world: dict[str, Any], method: str, path: st
             )
             assert random.status_code == 404
             assert without_request_id(response.json()) == without_request_id(random.json())
+
+
+# After its owner deletes something, nothing can use it: deleting it again is 404, and so is the
+# read named here (a DELETE that only answered 204 would fail). Every DELETE route has a row.
+READ_AFTER_DELETE: dict[str, tuple[str, str]] = {
+    "/v1/auth/sessions/{session_id}": ("DELETE", "/v1/auth/sessions/{session_id}"),
+    "/v1/resources/{resource_id}": ("GET", "/v1/resources/{resource_id}"),
+    "/v1/groups/{group_id}/membership": ("GET", "/v1/groups/{group_id}"),
+    "/v1/groups/{group_id}/members/{membership_id}": (
+        "GET",
+        "/v1/groups/{group_id}/members/{membership_id}/progress",
+    ),
+    "/v1/groups/{group_id}/meetings/{meeting_id}": (
+        "GET",
+        "/v1/groups/{group_id}/meetings/{meeting_id}",
+    ),
+}
+
+
+def test_every_delete_with_an_id_has_a_read_after_it() -> None:
+    deletes = {path for method, path in routes_with_ids() if method == "DELETE"}
+    assert deletes == set(READ_AFTER_DELETE)
+
+
+@pytest.mark.parametrize("path", sorted(READ_AFTER_DELETE))
+def test_nothing_is_usable_after_its_deletion(
+    client: TestClient, world: dict[str, Any], path: str
+) -> None:
+    owner = MATRIX[("DELETE", path)].owner
+    headers = world["headers"][owner]
+    assert client.delete(fill(path, world["ids"]), headers=headers).status_code == 204
+    assert client.delete(fill(path, world["ids"]), headers=headers).status_code == 404
+    method, read = READ_AFTER_DELETE[path]
+    response = client.request(method, fill(read, world["ids"]), headers=headers)
+    assert response.status_code == 404, response.text

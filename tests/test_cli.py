@@ -6,14 +6,18 @@ import uuid
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
+from sqlmodel import col
 
 from app import cli
 from app.core.config import get_settings
+from app.core.crypto import new_key_text
 from app.core.db import create_database
 from app.main import create_app
+from app.models import PeerGroup
 from app.progress.summary import FOLD_VERSION
 from tests.conftest import (
     TEST_MASTER_KEY,
@@ -22,7 +26,8 @@ from tests.conftest import (
     drop_pg_database,
     make_settings,
 )
-from tests.factories import PASSWORD, auth, login, register
+from tests.factories import PASSWORD, auth, database_dump, login, make_admin, register
+from tests.groups.conftest import make_facilitator, make_group
 
 
 @pytest.fixture
@@ -235,3 +240,87 @@ def test_a_backup_restores_with_the_same_master_key(
     finally:
         if not cli_env.startswith("sqlite"):
             drop_pg_database(restored_url)
+
+
+def test_rotate_master_key_rewraps_everything_and_retires_the_old_key(
+    cli_env: str, client: TestClient, app: FastAPI, tmp_path: Path
+) -> None:
+    member = register(client)
+    note = f"canary-{uuid.uuid4().hex}"
+    written = client.put("/v1/checkins/2026-11-22", json={"note": note}, headers=auth(member))
+    assert written.status_code == 201, written.text
+    facilitator = make_facilitator(client, auth(make_admin(client, app)))
+    group = make_group(client, facilitator)
+    client.post("/v1/auth/login", json={"handle": "nobody-here", "password": "x" * 20})
+    new_key = new_key_text()
+    key_file = tmp_path / "new.key"
+    key_file.write_text(new_key + "\n")
+
+    def throttle_rows() -> int:
+        database = create_database(cli_env)
+        with database.reader.connect() as connection:
+            count = connection.execute(text("SELECT count(*) FROM throttle")).scalar_one()
+        database.dispose()
+        return int(count)
+
+    assert throttle_rows() > 0
+    assert cli.main(["rotate-master-key", str(key_file)]) == 0
+    # Counters keyed by the old key would never match again.
+    assert throttle_rows() == 0
+
+    # A process still holding the old key is no longer ready.
+    assert client.get("/readyz").status_code == 503
+    renewed = create_app(make_settings(cli_env, tmp_path, master_key=new_key), clock=FakeClock())
+    with TestClient(renewed) as after:
+        assert after.get("/readyz").status_code == 200
+        token = login(after, member["account"]["handle"])
+        day = after.get("/v1/checkins/2026-11-22", headers=auth(token))
+        assert day.status_code == 200
+        assert day.json()["note"] == note
+        facilitator_token = login(after, facilitator["account"]["handle"])
+        seen = after.get(f"/v1/groups/{group['id']}", headers=auth(facilitator_token)).json()
+        assert seen["invite_code"] == group["invite_code"]
+        newcomer = register(after)
+        joined = after.post(
+            "/v1/groups/join",
+            json={"invite_code": group["invite_code"], "share_progress": False},
+            headers=auth(newcomer),
+        )
+        assert joined.status_code == 201, joined.text
+
+
+def test_rotate_master_key_changes_nothing_when_it_cannot_finish(
+    cli_env: str,
+    client: TestClient,
+    app: FastAPI,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    member = register(client)
+    group = make_group(client, make_facilitator(client, auth(make_admin(client, app))))
+    key_file = tmp_path / "new.key"
+    key_file.write_text(new_key_text())
+    before = database_dump(app)
+
+    # Not this database's key: refused before anything is read.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WAYMARK_MASTER_KEY", new_key_text())
+        get_settings.cache_clear()
+        assert cli.main(["rotate-master-key", str(key_file)]) == 2
+    get_settings.cache_clear()
+    assert "does not match" in capsys.readouterr().err
+
+    # A sealed value that no longer opens stops the rotation halfway: all of it is rolled back.
+    with app.state.runtime.database.writer.begin() as connection:
+        connection.execute(
+            update(PeerGroup)
+            .where(col(PeerGroup.id) == uuid.UUID(group["id"]))
+            .values(invite_code_sealed=b"\x01" + bytes(40))
+        )
+    tampered = database_dump(app)
+    assert cli.main(["rotate-master-key", str(key_file)]) == 1
+    assert "nothing was changed" in capsys.readouterr().err
+    assert database_dump(app) == tampered != before
+    assert client.get("/readyz").status_code == 200
+    assert login(client, member["account"]["handle"])
+    assert client.get("/v1/me", headers=auth(member)).status_code == 200

@@ -63,7 +63,7 @@ def api_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
     routes = [route for router in (*ROUTERS, metrics_router) for route in router.routes]
     routes += app.routes  # routes added to the app itself (the probe below)
     return [
-        (method, route.path, route)
+        (method, route.path_format, route)
         for route in routes
         if isinstance(route, APIRoute)
         for method in sorted(route.methods)

@@ -85,7 +85,7 @@ def list_sessions(caller: CurrentCaller, session: SessionDep, page: PageQuery) -
 
 
 @auth_router.delete(
-    "/sessions/{session_id}",
+    "/sessions/{session_id:uuid}",
     status_code=204,
     responses=problem_responses(401, 404, 422),
     summary="Revoke one of my sessions",

@@ -14,6 +14,8 @@ STRENGTH_SAMPLE = 100
 MIN_STRENGTH_SCORE = 3  # zxcvbn: about 10^8 guesses or more
 
 HANDLE_CHARACTERS = re.compile(r"^[A-Za-z0-9_.-]+$")
+# The character and length rules in one pattern, for the OpenAPI schema.
+HANDLE_PATTERN = "^[A-Za-z0-9_.-]*[A-Za-z0-9][A-Za-z0-9_.-]*$"
 EMAIL_LIKE = re.compile(
     r"@|(gmail|googlemail|yahoo|hotmail|outlook|icloud|proton(mail)?|aol|gmx)\.|"
     r"\.(com|net|org|edu|gov|mail)$",

@@ -7,7 +7,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from app.accounts.rules import PASSWORD_MAX, handle_problem, timezone_problem
+from app.accounts.rules import (
+    HANDLE_MAX,
+    HANDLE_MIN,
+    HANDLE_PATTERN,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    handle_problem,
+    timezone_problem,
+)
 from app.core.schemas import StrictInput
 
 # Longer inputs are refused before any rule runs; PASSWORD_MAX still decides with a clear reason.
@@ -28,8 +36,20 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+# The schema states the handle rules OpenAPI can express; the validator also refuses handles
+# that look like an email address or a phone number.
 Handle = Annotated[
-    str, Field(max_length=64, examples=["quiet-river"]), AfterValidator(_check_handle)
+    str,
+    Field(
+        max_length=64,
+        examples=["quiet-river"],
+        json_schema_extra={
+            "minLength": HANDLE_MIN,
+            "maxLength": HANDLE_MAX,
+            "pattern": HANDLE_PATTERN,
+        },
+    ),
+    AfterValidator(_check_handle),
 ]
 Timezone = Annotated[
     str, Field(max_length=64, examples=["America/Chicago"]), AfterValidator(_check_timezone)
@@ -38,7 +58,8 @@ Password = Annotated[
     str,
     Field(
         max_length=PASSWORD_HARD_LIMIT,
-        description=f"15 to {PASSWORD_MAX} characters, compared exactly as sent.",
+        description=f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, compared exactly as sent.",
+        json_schema_extra={"minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX},
         examples=["lantern orchard pebble harbor"],
     ),
 ]

@@ -20,7 +20,7 @@ from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
 from app.core.runtime import RuntimeDep
-from app.core.schemas import IsoDate
+from app.core.schemas import DATE_SCHEMA, IsoDate
 
 router = APIRouter(prefix="/v1/checkins", tags=["check-ins"])
 tracks_router = APIRouter(prefix="/v1/me/tracks", tags=["check-ins"])
@@ -32,6 +32,7 @@ DayPath = Annotated[
         max_length=10,
         description="The member's local calendar date, YYYY-MM-DD.",
         examples=["2026-11-23"],
+        json_schema_extra=DATE_SCHEMA,
     ),
 ]
 IfMatch = Annotated[

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.schemas import StrictInput
 
@@ -23,6 +23,8 @@ Trigger = Annotated[str, Field(min_length=1, max_length=TRIGGER_MAX_LENGTH, exam
 
 class CheckinIn(StrictInput):
     """Every field is optional, but at least one must be given. A PUT replaces the whole day."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     mood: Annotated[int, Field(ge=1, le=5)] | None = None
     craving: Annotated[int, Field(ge=0, le=10)] | None = None

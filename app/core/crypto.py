@@ -98,6 +98,16 @@ def verify_master_key(session: Session, master_key: bytes) -> None:
         raise MasterKeyError("the master key does not match the one this database was set up with")
 
 
+def replace_key_check(session: Session, new_master_key: bytes) -> None:
+    """After a rotation: from now on only the new key is accepted."""
+    stored = session.get(AppMeta, KEY_CHECK_NAME)
+    if stored is None:
+        session.add(AppMeta(name=KEY_CHECK_NAME, value=_key_check_value(new_master_key)))
+    else:
+        stored.value = _key_check_value(new_master_key)
+        session.add(stored)
+
+
 # --- sealing member data (AES-256-GCM) --------------------------------------------------------
 
 SEAL_VERSION = b"\x01"

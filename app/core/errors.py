@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.core.crypto import UnreadableData
 
@@ -112,7 +113,18 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     ).to_response()
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method served at the request's path. Starlette's own 405 names only the methods of
+    the first route whose path matched, and FastAPI makes one route per method."""
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     details = {
         404: ("not-found", "Nothing is here."),
@@ -120,7 +132,10 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
         413: ("body-too-large", "The request body is too large."),
     }
     slug, detail = details.get(exc.status_code, ("http-error", HTTPStatus(exc.status_code).phrase))
-    return AppError(exc.status_code, slug, detail, headers=exc.headers).to_response()
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return AppError(exc.status_code, slug, detail, headers=headers).to_response()
 
 
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:

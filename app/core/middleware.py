@@ -74,8 +74,9 @@ class RequestContextMiddleware:
             # The signed-in account is known only after authentication, which ran in a worker
             # thread; it leaves its id in the request state for this line.
             account_id_var.set(scope.get("state", {}).get("account_id"))
-            # The route template, never the raw path or query string (dates, search terms).
-            route = getattr(scope.get("route"), "path", "unmatched")
+            # The route template as documented (no `:uuid`), never the raw path or query string
+            # (dates, search terms).
+            route = getattr(scope.get("route"), "path_format", "unmatched")
             seconds = time.perf_counter() - started
             log.info(
                 "request",

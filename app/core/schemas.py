@@ -40,7 +40,10 @@ class StrictInput(BaseModel):
 
 # Query dates and times as text in one form only. Pydantic's lax parsing would also take a number
 # as seconds since 1970 ("to=0.0" meaning 1 January 1970), which no client means.
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+ISO_DATE = re.compile(DATE_PATTERN)
+# The same rule for OpenAPI, on parameters read as text (the error messages stay ours).
+DATE_SCHEMA: dict[str, Any] = {"format": "date", "pattern": DATE_PATTERN}
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
 

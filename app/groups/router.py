@@ -110,14 +110,14 @@ def join_group(
     return once.run(join)
 
 
-@router.get("/{group_id}", response_model=GroupOut, responses=IN_GROUP, summary="One group")
+@router.get("/{group_id:uuid}", response_model=GroupOut, responses=IN_GROUP, summary="One group")
 def read_group(access: InGroup, runtime: RuntimeDep, session: SessionDep) -> GroupOut:
     """Its facilitators and members by handle; `invite_code` only for its facilitators."""
     return service.read(runtime, session, access)
 
 
 @router.post(
-    "/{group_id}/invite-code",
+    "/{group_id:uuid}/invite-code",
     response_model=InviteCodeOut,
     responses=FACILITATOR,
     summary="Replace the invite code (the old one stops working)",
@@ -129,7 +129,7 @@ def rotate_invite_code(
 
 
 @router.patch(
-    "/{group_id}/membership",
+    "/{group_id:uuid}/membership",
     response_model=MyMembershipOut,
     responses=problem_responses(401, 404, 409, 422),
     summary="Share my progress with the facilitators, or stop",
@@ -143,7 +143,7 @@ def change_membership(
 
 
 @router.delete(
-    "/{group_id}/membership",
+    "/{group_id:uuid}/membership",
     status_code=204,
     responses=problem_responses(401, 404, 409, 422),
     summary="Leave the group",
@@ -154,7 +154,7 @@ def leave_group(access: InGroup, session: SessionDep) -> Response:
 
 
 @router.get(
-    "/{group_id}/members",
+    "/{group_id:uuid}/members",
     response_model=list[MemberOut],
     responses=FACILITATOR,
     summary="The members (facilitators)",
@@ -164,7 +164,7 @@ def members(access: Facilitating, session: SessionDep) -> list[MemberOut]:
 
 
 @router.delete(
-    "/{group_id}/members/{membership_id}",
+    "/{group_id:uuid}/members/{membership_id:uuid}",
     status_code=204,
     responses=FACILITATOR,
     summary="Remove a member (facilitators)",
@@ -175,7 +175,7 @@ def remove_member(membership_id: uuid.UUID, access: Facilitating, session: Sessi
 
 
 @router.get(
-    "/{group_id}/aggregate",
+    "/{group_id:uuid}/aggregate",
     response_model=AggregateOut,
     responses=FACILITATOR,
     summary="The group's progress as a whole (facilitators)",
@@ -197,7 +197,7 @@ def group_aggregate(
 
 
 @router.get(
-    "/{group_id}/members/{membership_id}/progress",
+    "/{group_id:uuid}/members/{membership_id:uuid}/progress",
     response_model=ProgressOut,
     responses=FACILITATOR,
     summary="A member's journey, while they share it (facilitators)",
@@ -213,7 +213,7 @@ def member_progress(
 
 
 @router.post(
-    "/{group_id}/meetings",
+    "/{group_id:uuid}/meetings",
     status_code=201,
     response_model=MeetingOut,
     responses=FACILITATOR,
@@ -234,7 +234,7 @@ def add_meeting(
 
 
 @router.get(
-    "/{group_id}/meetings",
+    "/{group_id:uuid}/meetings",
     response_model=list[MeetingOut],
     responses=IN_GROUP,
     summary="The group's meetings",
@@ -244,7 +244,7 @@ def list_meetings(access: InGroup, session: SessionDep) -> list[MeetingOut]:
 
 
 @router.get(
-    "/{group_id}/meetings/{meeting_id}",
+    "/{group_id:uuid}/meetings/{meeting_id:uuid}",
     response_model=MeetingOut,
     responses=IN_GROUP,
     summary="One meeting",
@@ -254,7 +254,7 @@ def read_meeting(meeting_id: uuid.UUID, access: InGroup, session: SessionDep) ->
 
 
 @router.patch(
-    "/{group_id}/meetings/{meeting_id}",
+    "/{group_id:uuid}/meetings/{meeting_id:uuid}",
     response_model=MeetingOut,
     responses=FACILITATOR,
     summary="Change a meeting (facilitators)",
@@ -270,7 +270,7 @@ def change_meeting(
 
 
 @router.delete(
-    "/{group_id}/meetings/{meeting_id}",
+    "/{group_id:uuid}/meetings/{meeting_id:uuid}",
     status_code=204,
     responses=FACILITATOR,
     summary="Remove a meeting (facilitators)",
@@ -303,7 +303,7 @@ def my_access_log(caller: CurrentCaller, session: SessionDep) -> list[AccessLogE
 
 
 @admin_router.put(
-    "/accounts/{account_id}/role",
+    "/accounts/{account_id:uuid}/role",
     response_model=AccountRoleOut,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Give an account a role (admins)",

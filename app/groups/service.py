@@ -52,18 +52,18 @@ def _normal(code: str) -> str:
     return "".join(code.split()).replace("-", "").upper().translate(CODE_MISREAD)
 
 
-def _code_key(runtime: Runtime, code: str) -> str:
-    return keyed_digest(derive_key(runtime.master_key, "invite-code-index"), _normal(code))
+def _code_key(master_key: bytes, code: str) -> str:
+    return keyed_digest(derive_key(master_key, "invite-code-index"), _normal(code))
 
 
-def _sealed_code(runtime: Runtime, group_id: uuid.UUID, code: str) -> tuple[bytes, str]:
+def seal_invite_code(master_key: bytes, group_id: uuid.UUID, code: str) -> tuple[bytes, str]:
     """The code sealed for the group (facilitators read it back), and its lookup key."""
-    key = derive_key(runtime.master_key, "invite-code")
-    return seal(key, code.encode("utf-8"), f"invite/{group_id}"), _code_key(runtime, code)
+    key = derive_key(master_key, "invite-code")
+    return seal(key, code.encode("utf-8"), f"invite/{group_id}"), _code_key(master_key, code)
 
 
-def _read_code(runtime: Runtime, group: PeerGroup) -> str:
-    key = derive_key(runtime.master_key, "invite-code")
+def read_invite_code(master_key: bytes, group: PeerGroup) -> str:
+    key = derive_key(master_key, "invite-code")
     return unseal(key, group.invite_code_sealed, f"invite/{group.id}").decode("utf-8")
 
 
@@ -82,7 +82,7 @@ def _my_membership(membership: Membership) -> MyMembershipOut:
 def create(runtime: Runtime, session: Session, caller: Caller, body: GroupIn) -> GroupOut:
     now = runtime.clock()
     group_id = uuid.uuid4()
-    sealed, lookup = _sealed_code(runtime, group_id, _new_code())
+    sealed, lookup = seal_invite_code(runtime.master_key, group_id, _new_code())
     group = PeerGroup(
         id=group_id,
         name=body.name,
@@ -142,15 +142,15 @@ def read(runtime: Runtime, session: Session, access: GroupAccess) -> GroupOut:
         created_at=group.created_at,
         facilitators=_people(session, group.id, "facilitator"),
         members=_people(session, group.id, "member"),
-        invite_code=_read_code(runtime, group) if access.facilitates else None,
+        invite_code=read_invite_code(runtime.master_key, group) if access.facilitates else None,
     )
 
 
 def rotate_code(runtime: Runtime, session: Session, access: GroupAccess) -> InviteCodeOut:
     """A new code; the old one stops working at once."""
     code = _new_code()
-    access.group.invite_code_sealed, access.group.invite_code_key = _sealed_code(
-        runtime, access.group.id, code
+    access.group.invite_code_sealed, access.group.invite_code_key = seal_invite_code(
+        runtime.master_key, access.group.id, code
     )
     session.add(access.group)
     session.commit()
@@ -170,7 +170,9 @@ def join(
     ]
     runtime.throttler.guard(session, subjects, now)
     group = session.exec(
-        select(PeerGroup).where(PeerGroup.invite_code_key == _code_key(runtime, body.invite_code))
+        select(PeerGroup).where(
+            PeerGroup.invite_code_key == _code_key(runtime.master_key, body.invite_code)
+        )
     ).first()
     if group is None:
         runtime.throttler.count(session, subjects, now)

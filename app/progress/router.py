@@ -8,6 +8,7 @@ from app.accounts.deps import CurrentCaller
 from app.core.db import SessionDep
 from app.core.openapi import problem_responses
 from app.core.runtime import RuntimeDep
+from app.core.schemas import DATE_SCHEMA
 from app.progress import service
 from app.progress.schemas import ProgressOut, WeekOut
 
@@ -19,6 +20,7 @@ AsOf = Annotated[
         max_length=10,
         description="A past day (YYYY-MM-DD) to see the journey as it stood then; default today.",
         examples=["2026-11-01"],
+        json_schema_extra=DATE_SCHEMA,
     ),
 ]
 

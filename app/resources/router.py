@@ -59,7 +59,13 @@ def search_resources(
     lng: Longitude = None,
     radius_km: Annotated[float | None, Query(gt=0, le=500, description="Default 50")] = None,
     language: Annotated[
-        str | None, Query(min_length=2, max_length=2, description="ISO 639-1")
+        str | None,
+        Query(
+            min_length=2,
+            max_length=2,
+            description="ISO 639-1",
+            json_schema_extra={"enum": sorted(ISO_639_1)},
+        ),
     ] = None,
     open_now: Annotated[
         bool, Query(description="Open at this moment, in its own time zone")
@@ -118,7 +124,7 @@ def list_categories(request: Request, session: SessionDep) -> Response:
 
 
 @router.get(
-    "/{resource_id}",
+    "/{resource_id:uuid}",
     response_model=ResourceOut,
     responses=problem_responses(404, 422),
     summary="One resource",
@@ -145,7 +151,7 @@ def create_resource(
 
 
 @router.patch(
-    "/{resource_id}",
+    "/{resource_id:uuid}",
     response_model=ResourceOut,
     responses=problem_responses(401, 403, 404, 422),
     summary="Change a resource (admin)",
@@ -161,7 +167,7 @@ def patch_resource(
 
 
 @router.delete(
-    "/{resource_id}",
+    "/{resource_id:uuid}",
     status_code=204,
     responses=problem_responses(401, 403, 404, 422),
     summary="Delete a resource (admin; leaves a tombstone)",

@@ -78,9 +78,11 @@ def test_another_members_session_is_not_found_like_a_random_id(client: TestClien
     assert me(client, alice["token"]["access_token"]) == 200
 
 
-def test_malformed_session_id_gets_422(client: TestClient) -> None:
+def test_malformed_session_id_names_nothing(client: TestClient) -> None:
     member = register(client)
-    assert client.delete("/v1/auth/sessions/not-a-uuid", headers=auth(member)).status_code == 422
+    response = client.delete("/v1/auth/sessions/not-a-uuid", headers=auth(member))
+    assert response.status_code == 404
+    assert response.json()["type"] == "/problems/not-found"
 
 
 def test_password_change_keeps_this_session_and_ends_the_others(client: TestClient) -> None:

@@ -29,7 +29,30 @@ def test_unknown_route_is_a_problem(client: TestClient) -> None:
 def test_wrong_method_is_a_problem_with_allow(client: TestClient) -> None:
     response = client.put("/v1/auth/login", json={})
     assert_problem(response, 405)
-    assert "POST" in response.headers["allow"]
+    assert response.headers["allow"] == "POST"
+
+
+def test_allow_names_every_method_of_the_path(client: TestClient) -> None:
+    response = client.post("/v1/me", json={})
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, PATCH"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/v1/resources/import", "POST"),
+        ("PATCH", "/v1/resources/categories", "GET"),
+        ("GET", "/v1/groups/join", "POST"),
+    ],
+)
+def test_a_named_path_is_not_taken_for_an_id(
+    client: TestClient, method: str, path: str, allow: str
+) -> None:
+    # Ids are UUIDs, so `import`, `categories` and `join` are never read as one.
+    response = client.request(method, path)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == allow
 
 
 def test_body_over_64_kib_gets_413_declared_or_streamed(client: TestClient) -> None:

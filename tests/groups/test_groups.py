@@ -227,7 +227,7 @@ def test_bad_input(client: TestClient, circle: dict[str, Any]) -> None:
         ).status_code
         == 422
     )
-    assert client.get("/v1/groups/not-a-uuid", headers=member["headers"]).status_code == 422
+    assert client.get("/v1/groups/not-a-uuid", headers=member["headers"]).status_code == 404
 
 
 def test_joining_needs_the_code_not_the_id(client: TestClient, circle: dict[str, Any]) -> None:
