@@ -40,7 +40,9 @@ RULES_OPENAPI_CANNOT_STATE: dict[str, tuple[tuple[int, ...], str]] = {
     "POST /v1/groups": ((422,), "Idempotency-Key reused with another body"),
     "POST /v1/groups/join": ((422,), "Idempotency-Key reused with another body"),
     "POST /v1/groups/{group_id}/meetings": ((422,), "Idempotency-Key reused; time zones"),
+    "PATCH /v1/groups/{group_id}/meetings/{meeting_id}": ((422,), "time zones in the tz database"),
     "POST /v1/resources": ((422,), "Idempotency-Key reused; known categories and time zones"),
+    "PATCH /v1/resources/{resource_id}": ((422,), "known categories and time zones"),
 }
 
 
@@ -66,6 +68,9 @@ def fuzz_config(max_examples: int) -> SchemathesisConfig:
                 "max-examples": max_examples,
                 "allow-extra-parameters": False,
                 "with-security-parameters": False,
+                # JSON allows NUL in text and the API refuses it (PostgreSQL cannot store it), a
+                # rule OpenAPI cannot state; tests/test_contract.py sends NULs on purpose.
+                "allow-x00": False,
             },
             "phases": {
                 "examples": {"enabled": True},

@@ -2,9 +2,10 @@
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 
 def _encodable(value: Any) -> Any:
@@ -24,10 +25,36 @@ def _encodable(value: Any) -> Any:
     return value
 
 
+def _takes_integer(annotation: Any) -> bool:
+    """int, or int among the choices (`int | None`), but never where a float is also welcome."""
+    if annotation is int:
+        return True
+    choices = get_args(annotation)
+    if get_origin(annotation) is Annotated:
+        return _takes_integer(choices[0])
+    if float in choices:
+        return False
+    return get_origin(annotation) in (Union, UnionType) and any(map(_takes_integer, choices))
+
+
 class StrictInput(BaseModel):
     """Unknown fields, wrong types and text that is not valid Unicode are refused with 422."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _integral_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON has one kind of number: 1.0 is the integer one (JSON Schema agrees), so a field
+        # that takes an integer takes it. 1.5 is still refused, as are strings and booleans.
+        if (
+            isinstance(value, float)
+            and value.is_integer()
+            and info.field_name is not None
+            and _takes_integer(cls.model_fields[info.field_name].annotation)
+        ):
+            return int(value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod

@@ -15,6 +15,8 @@ from app.progress import engine
 from app.progress.schemas import ProgressOut, WeekOut
 from app.progress.summary import load_days, stored_summary
 
+EARLIEST_AS_OF = date(2000, 1, 1)
+
 
 def resolve_as_of(runtime: Runtime, caller: Caller, as_of: str | None) -> date:
     today = member_today(caller.account, runtime.clock())
@@ -23,6 +25,11 @@ def resolve_as_of(runtime: Runtime, caller: Caller, as_of: str | None) -> date:
     day = parse_day(as_of, ["query", "as_of"])
     if day > today:
         raise validation_problem(["query", "as_of"], "`as_of` may not be after your today.")
+    if day < EARLIEST_AS_OF:
+        # Nobody checked in before then, and windows reaching back from year 1 do not exist.
+        raise validation_problem(
+            ["query", "as_of"], f"`as_of` may not be before {EARLIEST_AS_OF.isoformat()}."
+        )
     return day
 
 

@@ -344,3 +344,22 @@ def test_support_matches_needs(client: TestClient) -> None:
     assert "shelter" in block["crisis_lines"][0]["categories"]
     assert [r["category"] for r in block["resources"]] == ["shelter", "immigration"]
     assert block["resources"][0]["search_url"] == "/v1/resources?category=shelter"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"mood": 3.0, "craving": 0.0}, 201),  # JSON's number one, written 1.0, is an integer
+        ({"mood": 3.5}, 422),
+        ({"mood": "3"}, 422),
+        ({"mood": True}, 422),
+        ({"mood": 3e300}, 422),
+    ],
+)
+def test_integers_are_whole_json_numbers(client: TestClient, body: dict, status: int) -> None:  # type: ignore[type-arg]
+    member = register(client)
+    response = client.put(f"/v1/checkins/{TODAY}", json=body, headers=auth(member))
+    assert response.status_code == status, response.text
+    if status == 201:
+        assert response.json()["mood"] == 3
+        assert response.json()["craving"] == 0

@@ -132,10 +132,23 @@ def test_progress_follows_the_members_time_zone(client: TestClient) -> None:
     assert result["days_on_track_total"] == 1
 
 
-@pytest.mark.parametrize("as_of", ["2026-11-24", "2024-02-30", "soon", "2026-1-1"])
-def test_bad_as_of_gets_422(client: TestClient, as_of: str) -> None:
-    response = client.get("/v1/progress", params={"as_of": as_of}, headers=auth(register(client)))
+@pytest.mark.parametrize(
+    "as_of", ["2026-11-24", "2024-02-30", "soon", "2026-1-1", "0001-01-01", "1999-12-31"]
+)
+@pytest.mark.parametrize("path", ["/v1/progress", "/v1/progress/weekly"])
+def test_bad_as_of_gets_422(client: TestClient, path: str, as_of: str) -> None:
+    response = client.get(path, params={"as_of": as_of}, headers=auth(register(client)))
     assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "as_of"]
+
+
+def test_as_of_reaches_back_to_2000(client: TestClient) -> None:
+    member = register(client)
+    response = client.get(
+        "/v1/progress/weekly", params={"as_of": "2000-01-01", "weeks": 104}, headers=auth(member)
+    )
+    assert response.status_code == 200
+    assert len(response.json()) == 104
 
 
 def test_weekly_series_for_charts(client: TestClient) -> None:
