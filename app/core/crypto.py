@@ -100,12 +100,7 @@ def verify_master_key(session: Session, master_key: bytes) -> None:
 
 def replace_key_check(session: Session, new_master_key: bytes) -> None:
     """After a rotation: from now on only the new key is accepted."""
-    stored = session.get(AppMeta, KEY_CHECK_NAME)
-    if stored is None:
-        session.add(AppMeta(name=KEY_CHECK_NAME, value=_key_check_value(new_master_key)))
-    else:
-        stored.value = _key_check_value(new_master_key)
-        session.add(stored)
+    session.merge(AppMeta(name=KEY_CHECK_NAME, value=_key_check_value(new_master_key)))
 
 
 # --- sealing member data (AES-256-GCM) --------------------------------------------------------

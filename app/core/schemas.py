@@ -3,9 +3,9 @@
 import re
 from datetime import date, datetime
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
 
 
 def _encodable(value: Any) -> Any:
@@ -42,19 +42,31 @@ class StrictInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    @field_validator("*", mode="before")
+    # The keys of the fields that take an integer, found once per model when it is defined.
+    _integer_keys: ClassVar[frozenset[str]] = frozenset()
+
     @classmethod
-    def _integral_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._integer_keys = frozenset(
+            field.alias or name
+            for name, field in cls.model_fields.items()
+            if _takes_integer(field.annotation)
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _integral_numbers(cls, data: Any) -> Any:
         # JSON has one kind of number: 1.0 is the integer one (JSON Schema agrees), so a field
         # that takes an integer takes it. 1.5 is still refused, as are strings and booleans.
-        if (
-            isinstance(value, float)
-            and value.is_integer()
-            and info.field_name is not None
-            and _takes_integer(cls.model_fields[info.field_name].annotation)
-        ):
-            return int(value)
-        return value
+        if not isinstance(data, dict) or not cls._integer_keys:
+            return data
+        return {
+            key: int(value)
+            if key in cls._integer_keys and isinstance(value, float) and value.is_integer()
+            else value
+            for key, value in data.items()
+        }
 
     @field_validator("*", mode="after")
     @classmethod
