@@ -10,14 +10,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.accounts.idempotency import delete_idempotency_records
 from app.accounts.keys import shred_member_key
-from app.accounts.router import auth_router, me_router
+from app.accounts.router import admin_router, auth_router, me_router
 from app.accounts.service import ACCOUNT_PARTS
 from app.checkins import service as checkins
-from app.checkins import tracks
 from app.checkins.router import router as checkins_router
-from app.checkins.router import tracks_router
 from app.core.clock import Clock, system_clock
 from app.core.config import Settings, get_settings
 from app.core.crypto import MasterKeyError, derive_key, load_master_key, verify_master_key
@@ -30,12 +27,17 @@ from app.core.ratelimit import Throttler
 from app.core.runtime import AccountPart, Runtime
 from app.core.security import PasswordHasher
 from app.groups import service as groups
-from app.groups.router import access_log_router, admin_router, feed_router
+from app.groups.router import access_log_router
 from app.groups.router import router as groups_router
+from app.idempotency.service import delete_idempotency_records
+from app.meetings.router import feed_router
+from app.meetings.router import router as meetings_router
 from app.ops.metrics import Metrics
 from app.ops.metrics import router as metrics_router
 from app.ops.router import router as ops_router
+from app.progress import tracks
 from app.progress.router import router as progress_router
+from app.progress.router import tracks_router
 from app.progress.summary import delete_summary
 from app.resources import transfer
 from app.resources.hsds import router as hsds_router
@@ -60,6 +62,7 @@ ROUTERS = (
     crisis_router,
     hsds_router,
     groups_router,
+    meetings_router,
     access_log_router,
     admin_router,
     feed_router,

@@ -9,8 +9,8 @@ from sqlmodel.sql.sqltypes import AutoString
 from app.core.config import get_settings
 from app.core.db import create_database
 from app.core.migrations import include_object
-from app.core.types import UTCDateTime
 from app.models import metadata
+from app.models.types import UTCDateTime
 
 config = context.config
 

@@ -1,14 +1,16 @@
-"""HTTP routes for accounts and sessions (API contract §2)."""
+"""HTTP routes for accounts, sessions and roles (API contract §2)."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.accounts import service
-from app.accounts.deps import CurrentCaller
+from app.accounts.deps import Caller, CurrentCaller, require_role
 from app.accounts.schemas import (
     AccountOut,
     AccountPatch,
+    AccountRoleOut,
     ExportOut,
     LoginIn,
     PasswordChangeIn,
@@ -18,6 +20,7 @@ from app.accounts.schemas import (
     RecoveryCodesOut,
     RegisterIn,
     RegisterOut,
+    RoleIn,
     SessionOut,
     TokenOut,
 )
@@ -28,6 +31,9 @@ from app.core.runtime import RuntimeDep, client_address
 
 auth_router = APIRouter(prefix="/v1/auth", tags=["accounts"])
 me_router = APIRouter(prefix="/v1/me", tags=["accounts"])
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+Admin = Annotated[Caller, Depends(require_role("admin"))]
 
 AUTHED = problem_responses(401, 422)
 
@@ -170,3 +176,16 @@ def delete_me(
     """Immediate and final: the account and everything it owns are removed in one transaction."""
     service.delete_account(runtime, session, caller, body.password)
     return Response(status_code=204)
+
+
+@admin_router.put(
+    "/accounts/{account_id:uuid}/role",
+    response_model=AccountRoleOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Give an account a role (admins)",
+)
+def set_role(
+    account_id: uuid.UUID, body: RoleIn, _admin: Admin, session: SessionDep
+) -> AccountRoleOut:
+    """The last admin cannot step down (409): the service would be left without one."""
+    return service.set_role(session, account_id, body.role)

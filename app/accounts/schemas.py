@@ -18,6 +18,7 @@ from app.accounts.rules import (
 )
 from app.core.schemas import StrictInput
 
+Role = Literal["member", "facilitator", "admin"]
 # Longer inputs are refused before any rule runs; PASSWORD_MAX still decides with a clear reason.
 PASSWORD_HARD_LIMIT = 1024
 
@@ -101,7 +102,7 @@ class PasswordConfirmIn(StrictInput):
 class AccountOut(BaseModel):
     id: uuid.UUID
     handle: str
-    role: Literal["member", "facilitator", "admin"]
+    role: Role
     timezone: str
     created_at: datetime
 
@@ -163,3 +164,13 @@ class ExportOut(BaseModel):
     parts: dict[str, Any] = Field(
         description="One entry per domain: sessions, recovery codes, and later check-ins, groups…"
     )
+
+
+class RoleIn(StrictInput):
+    role: Role
+
+
+class AccountRoleOut(BaseModel):
+    id: uuid.UUID
+    handle: str
+    role: str

@@ -6,7 +6,6 @@ reads, lets go of the database, hashes or verifies, then writes in one short tra
 
 import hashlib
 import hmac
-import secrets
 import uuid
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from app.accounts.deps import Caller, session_expiry
 from app.accounts.schemas import (
     AccountOut,
     AccountPatch,
+    AccountRoleOut,
     ExportOut,
     LoginIn,
     PasswordChangeIn,
@@ -29,6 +29,7 @@ from app.accounts.schemas import (
     SessionOut,
     TokenOut,
 )
+from app.core import codes
 from app.core.errors import AppError, not_found
 from app.core.pagination import Page, decode_cursor, encode_cursor
 from app.core.ratelimit import (
@@ -45,9 +46,7 @@ from app.core.security import new_token, token_digest
 from app.models import Account, AuthSession, RecoveryCode
 
 RECOVERY_CODE_COUNT = 10
-# Crockford base32: no I, L, O or U, so codes survive being read aloud or copied by hand.
-RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-RECOVERY_GROUPS, RECOVERY_GROUP_LENGTH = 5, 4  # 20 characters, 100 bits
+RECOVERY_CODE_LENGTH = 20  # 100 random bits
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -106,29 +105,17 @@ def find_account(session: Session, handle: str) -> Account | None:
     ).first()
 
 
-def _normalize_code(code: str) -> str:
-    cleaned = code.upper().replace("-", "").replace(" ", "")
-    return cleaned.translate(str.maketrans("OIL", "011"))
-
-
 def _code_digest(code: str) -> str:
     # Codes carry 100 random bits, so a plain hash cannot be reversed by guessing.
-    return hashlib.sha256(_normalize_code(code).encode("ascii", "replace")).hexdigest()
+    return hashlib.sha256(codes.normalize(code).encode("ascii", "replace")).hexdigest()
 
 
 def _new_recovery_codes(session: Session, account_id: uuid.UUID) -> list[str]:
-    codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(
-            secrets.choice(RECOVERY_ALPHABET)
-            for _ in range(RECOVERY_GROUPS * RECOVERY_GROUP_LENGTH)
-        )
-        code = "-".join(
-            raw[i : i + RECOVERY_GROUP_LENGTH] for i in range(0, len(raw), RECOVERY_GROUP_LENGTH)
-        )
-        session.add(RecoveryCode(account_id=account_id, code_hash=_code_digest(code)))
-        codes.append(code)
-    return codes
+    made = [codes.new_code(RECOVERY_CODE_LENGTH) for _ in range(RECOVERY_CODE_COUNT)]
+    session.add_all(
+        RecoveryCode(account_id=account_id, code_hash=_code_digest(code)) for code in made
+    )
+    return made
 
 
 def _recovery_codes_left(session: Session, account_id: uuid.UUID) -> int:
@@ -207,14 +194,16 @@ def register(runtime: Runtime, session: Session, body: RegisterIn, address: str)
     password_hash = runtime.hasher.hash(body.password)
 
     try:
-        account, codes = insert_account(session, body.handle, password_hash, body.timezone, now)
+        account, recovery_codes = insert_account(
+            session, body.handle, password_hash, body.timezone, now
+        )
         token = _start_session(runtime, session, account.id)
         runtime.throttler.count(session, subjects, now)
         session.commit()
     except IntegrityError as exc:  # the same handle registered a moment ago
         session.rollback()
         raise _handle_taken() from exc
-    return RegisterOut(account=account_out(account), token=token, recovery_codes=codes)
+    return RegisterOut(account=account_out(account), token=token, recovery_codes=recovery_codes)
 
 
 def login(runtime: Runtime, session: Session, body: LoginIn, address: str) -> TokenOut:
@@ -389,9 +378,9 @@ def regenerate_recovery_codes(
 ) -> list[str]:
     _confirm_password(runtime, session, caller.account, password)
     session.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == caller.account.id))
-    codes = _new_recovery_codes(session, caller.account.id)
+    recovery_codes = _new_recovery_codes(session, caller.account.id)
     session.commit()
-    return codes
+    return recovery_codes
 
 
 def export_account(runtime: Runtime, session: Session, caller: Caller) -> ExportOut:
@@ -409,6 +398,23 @@ def delete_account(runtime: Runtime, session: Session, caller: Caller, password:
     session.exec(delete(Account).where(col(Account.id) == account.id))
     session.commit()
     runtime.database.checkpoint()
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+def set_role(session: Session, account_id: uuid.UUID, role: str) -> AccountRoleOut:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise not_found("account")
+    if account.role == "admin" and role != "admin":
+        admins = session.exec(select(func.count()).where(Account.role == "admin")).one()
+        if admins <= 1:
+            raise AppError(409, "last-admin", "This is the only admin; name another one first.")
+    account.role = role
+    session.add(account)
+    session.commit()
+    return AccountRoleOut(id=account.id, handle=account.handle, role=account.role)
 
 
 # --- this domain's share of export and delete -------------------------------------------------

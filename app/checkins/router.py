@@ -1,4 +1,4 @@
-"""Check-ins and tracks (API contract §3)."""
+"""Check-ins (API contract §3)."""
 
 from typing import Annotated
 
@@ -6,13 +6,11 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.accounts.deps import CurrentCaller
-from app.checkins import service, tracks
+from app.checkins import service
 from app.checkins.schemas import (
     CheckinIn,
     CheckinOut,
     CheckinWritten,
-    TrackOut,
-    TracksIn,
     checkin_example,
 )
 from app.core.caching import tags_of
@@ -23,7 +21,6 @@ from app.core.runtime import RuntimeDep
 from app.core.schemas import DATE_SCHEMA, IsoDate
 
 router = APIRouter(prefix="/v1/checkins", tags=["check-ins"])
-tracks_router = APIRouter(prefix="/v1/me/tracks", tags=["check-ins"])
 
 DayPath = Annotated[
     str,
@@ -127,32 +124,3 @@ def list_checkins(
 ) -> Page[CheckinOut]:
     limit, cursor = page
     return service.list_checkins(runtime, session, caller, first, last, limit, cursor)
-
-
-@tracks_router.get("", response_model=list[TrackOut], responses=problem_responses(401))
-def get_tracks(caller: CurrentCaller, session: SessionDep) -> list[TrackOut]:
-    """What I keep track of; a new member has one track, `recovery`."""
-    return tracks.active_tracks(session, caller.account.id)
-
-
-@tracks_router.put("", response_model=list[TrackOut], responses=problem_responses(401, 422))
-def put_tracks(
-    body: Annotated[
-        TracksIn,
-        Body(
-            openapi_examples={
-                "two tracks": {
-                    "value": [
-                        {"slug": "substances", "label": "Substances"},
-                        {"slug": "the-life", "label": "Staying out of the life"},
-                    ]
-                }
-            }
-        ),
-    ],
-    caller: CurrentCaller,
-    runtime: RuntimeDep,
-    session: SessionDep,
-) -> list[TrackOut]:
-    """Replace my tracks (1 to 5). A removed track's past check-ins are kept as they are."""
-    return tracks.replace_tracks(session, caller.account.id, body, runtime.clock())

@@ -6,17 +6,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.schemas import StrictInput
+from app.progress.schemas import TrackSlug
+from app.resources.crisis import CrisisLineOut
 
 NOTE_MAX = 4000
 TRIGGERS_MAX = 10
 TRIGGER_MAX_LENGTH = 40
-TRACKS_MAX = 5
 
 LapseLevel = Literal["none", "some", "heavy"]
-TrackSlug = Annotated[
-    str,
-    Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["substances"], description="a-z, 0-9, -"),
-]
 CategorySlug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["shelter"])]
 Trigger = Annotated[str, Field(min_length=1, max_length=TRIGGER_MAX_LENGTH, examples=["payday"])]
 
@@ -62,20 +59,6 @@ class CheckinOut(BaseModel):
     updated_at: dt.datetime
 
 
-class CrisisLineOut(BaseModel):
-    name: str
-    phone: str
-    tty: str | None
-    text: dict[str, str] | None = Field(description="`number`, and the `message` to send if any")
-    chat_url: str | None
-    hours: str
-    languages: str | None
-    notes: str | None
-    categories: list[str]
-    source_url: str
-    verified_on: dt.date
-
-
 class ResourcePointer(BaseModel):
     category: str
     name: str
@@ -94,19 +77,6 @@ class Support(BaseModel):
 
 class CheckinWritten(CheckinOut):
     support: Support | None
-
-
-class TrackIn(StrictInput):
-    slug: TrackSlug
-    label: Annotated[str, Field(min_length=1, max_length=60, examples=["Staying out of the life"])]
-
-
-TracksIn = Annotated[list[TrackIn], Field(min_length=1, max_length=TRACKS_MAX)]
-
-
-class TrackOut(BaseModel):
-    slug: str
-    label: str
 
 
 def checkin_example() -> dict[str, Any]:

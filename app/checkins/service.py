@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
@@ -17,15 +16,15 @@ from app.accounts.deps import Caller
 from app.accounts.keys import MemberCipher, member_cipher
 from app.checkins.schemas import CheckinIn, CheckinOut, CheckinWritten
 from app.checkins.support import support_for
-from app.checkins.tracks import active_tracks
 from app.core.caching import tags_of
+from app.core.dates import member_today, parse_day
 from app.core.errors import AppError, not_found, validation_problem
 from app.core.pagination import Page, decode_cursor, encode_cursor
 from app.core.runtime import Runtime
-from app.core.schemas import ISO_DATE
 from app.models import Account, Checkin
 from app.progress import engine
 from app.progress.summary import refresh_summary
+from app.progress.tracks import active_tracks
 from app.resources.categories import categories
 
 DAYS_BACK = 366
@@ -34,20 +33,6 @@ WRITE_ATTEMPTS = 3
 
 
 # --- dates ------------------------------------------------------------------------------------
-
-
-def member_today(account: Account, now: datetime) -> date:
-    """The member's own calendar date: someone in UTC+14 may already be in tomorrow."""
-    return now.astimezone(ZoneInfo(account.timezone)).date()
-
-
-def parse_day(text: str, where: list[str | int]) -> date:
-    try:
-        if not ISO_DATE.match(text):  # fromisoformat alone also takes week dates: 2026-W48-1
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise validation_problem(where, "Use a real calendar date as YYYY-MM-DD.") from exc
 
 
 def writable_day(account: Account, text: str, now: datetime) -> date:

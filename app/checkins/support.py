@@ -3,11 +3,11 @@
 It is shown to the member only. Nothing is ever sent to anyone because of a check-in.
 """
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from app.checkins.schemas import CheckinIn, CrisisLineOut, ResourcePointer, Support
-from app.models import CrisisLine
+from app.checkins.schemas import CheckinIn, ResourcePointer, Support
 from app.resources.categories import categories
+from app.resources.crisis import crisis_line_out, national_lines
 
 CRAVING_ALERT = 8
 
@@ -38,31 +38,10 @@ def _message(body: CheckinIn) -> str:
     return " ".join(dict.fromkeys(parts))
 
 
-def crisis_line_out(line: CrisisLine) -> CrisisLineOut:
-    text = None
-    if line.text_number:
-        text = {"number": line.text_number}
-        if line.text_message:
-            text["message"] = line.text_message
-    return CrisisLineOut(
-        name=line.name,
-        phone=line.phone,
-        tty=line.tty,
-        text=text,
-        chat_url=line.chat_url,
-        hours=line.hours,
-        languages=line.languages,
-        notes=line.notes,
-        categories=list(line.categories),
-        source_url=line.source_url,
-        verified_on=line.verified_on,
-    )
-
-
 def support_for(session: Session, body: CheckinIn, needs: list[str]) -> Support | None:
     if not needs_support(body):
         return None
-    lines = session.exec(select(CrisisLine).order_by(col(CrisisLine.name))).all()
+    lines = national_lines(session)
     # Lines that match what the member said they need come first; the rest follow.
     wanted = set(needs)
     ordered = sorted(lines, key=lambda line: not (wanted & set(line.categories)))

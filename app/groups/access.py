@@ -16,9 +16,13 @@ from sqlmodel import Session, select
 from app.accounts.deps import Caller, CurrentCaller, require_role
 from app.core.db import SessionDep
 from app.core.errors import AppError, not_found
+from app.core.openapi import problem_responses
 from app.models import Membership, PeerGroup
 
 FACILITATOR_ROLES = ("facilitator", "admin")
+# The problems a route for anyone in the group, or for its facilitators, can answer with.
+IN_GROUP = problem_responses(401, 404, 422)
+FACILITATOR = problem_responses(401, 403, 404, 422)
 
 
 @dataclass(frozen=True)

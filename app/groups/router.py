@@ -1,4 +1,4 @@
-"""Groups, facilitators, consent and meetings (API contract §7 and §8)."""
+"""Groups, facilitators, consent and the member's access log (API contract §7)."""
 
 import uuid
 from typing import Annotated
@@ -7,18 +7,21 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.accounts.deps import Caller, CurrentCaller, require_role
-from app.accounts.idempotency import IdempotencyDep
-from app.core.caching import public_json
 from app.core.db import SessionDep
 from app.core.errors import validation_problem
 from app.core.openapi import problem_responses
 from app.core.responses import created
 from app.core.runtime import RuntimeDep, client_address
 from app.groups import aggregate, service
-from app.groups.access import FACILITATOR_ROLES, Facilitating, InGroup
+from app.groups.access import (
+    FACILITATOR,
+    FACILITATOR_ROLES,
+    IN_GROUP,
+    Facilitating,
+    InGroup,
+)
 from app.groups.schemas import (
     AccessLogEntryOut,
-    AccountRoleOut,
     AggregateOut,
     GroupIn,
     GroupOut,
@@ -28,21 +31,14 @@ from app.groups.schemas import (
     MemberOut,
     MembershipPatch,
     MyMembershipOut,
-    RoleIn,
 )
-from app.meetings import service as meetings
-from app.meetings.schemas import MeetingIn, MeetingOut, MeetingPatch
+from app.idempotency.service import IdempotencyDep
 from app.progress.schemas import ProgressOut
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
 access_log_router = APIRouter(prefix="/v1/me/access-log", tags=["groups"])
-admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
-feed_router = APIRouter(tags=["meetings"])
 
 FacilitatorRole = Annotated[Caller, Depends(require_role(*FACILITATOR_ROLES))]
-Admin = Annotated[Caller, Depends(require_role("admin"))]
-IN_GROUP = problem_responses(401, 404, 422)
-FACILITATOR = problem_responses(401, 403, 404, 422)
 
 
 @router.post(
@@ -209,87 +205,7 @@ def member_progress(
     return service.member_progress(runtime, session, access, membership_id)
 
 
-# --- meetings ---------------------------------------------------------------------------------
-
-
-@router.post(
-    "/{group_id:uuid}/meetings",
-    status_code=201,
-    response_model=MeetingOut,
-    responses=FACILITATOR,
-    summary="Add a weekly meeting (facilitators)",
-)
-def add_meeting(
-    body: MeetingIn,
-    access: Facilitating,
-    runtime: RuntimeDep,
-    session: SessionDep,
-    once: IdempotencyDep,
-) -> JSONResponse:
-    def add() -> JSONResponse:
-        meeting = meetings.create(runtime, session, access, body)
-        return created(meeting, f"/v1/groups/{access.group.id}/meetings/{meeting.id}")
-
-    return once.run(add)
-
-
-@router.get(
-    "/{group_id:uuid}/meetings",
-    response_model=list[MeetingOut],
-    responses=IN_GROUP,
-    summary="The group's meetings",
-)
-def list_meetings(access: InGroup, session: SessionDep) -> list[MeetingOut]:
-    return meetings.listed(session, access)
-
-
-@router.get(
-    "/{group_id:uuid}/meetings/{meeting_id:uuid}",
-    response_model=MeetingOut,
-    responses=IN_GROUP,
-    summary="One meeting",
-)
-def read_meeting(meeting_id: uuid.UUID, access: InGroup, session: SessionDep) -> MeetingOut:
-    return meetings.get(session, access, meeting_id)
-
-
-@router.patch(
-    "/{group_id:uuid}/meetings/{meeting_id:uuid}",
-    response_model=MeetingOut,
-    responses=FACILITATOR,
-    summary="Change a meeting (facilitators)",
-)
-def change_meeting(
-    meeting_id: uuid.UUID,
-    body: MeetingPatch,
-    access: Facilitating,
-    runtime: RuntimeDep,
-    session: SessionDep,
-) -> MeetingOut:
-    return meetings.update(runtime, session, access, meeting_id, body)
-
-
-@router.delete(
-    "/{group_id:uuid}/meetings/{meeting_id:uuid}",
-    status_code=204,
-    responses=FACILITATOR,
-    summary="Remove a meeting (facilitators)",
-)
-def remove_meeting(meeting_id: uuid.UUID, access: Facilitating, session: SessionDep) -> Response:
-    meetings.remove(session, access, meeting_id)
-    return Response(status_code=204)
-
-
-@feed_router.get(
-    "/meetings.json",
-    responses={200: {"description": "A Meeting Guide JSON feed: a flat array of meetings"}},
-    summary="Public meetings as a Meeting Guide feed",
-)
-def meeting_guide_feed(request: Request, session: SessionDep) -> Response:
-    return public_json(request, meetings.feed(session))
-
-
-# --- the member's access log, and roles -------------------------------------------------------
+# --- the member's access log -------------------------------------------------------
 
 
 @access_log_router.get(
@@ -300,16 +216,3 @@ def meeting_guide_feed(request: Request, session: SessionDep) -> Response:
 )
 def my_access_log(caller: CurrentCaller, session: SessionDep) -> list[AccessLogEntryOut]:
     return service.access_log(session, caller.account.id)
-
-
-@admin_router.put(
-    "/accounts/{account_id:uuid}/role",
-    response_model=AccountRoleOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
-    summary="Give an account a role (admins)",
-)
-def set_role(
-    account_id: uuid.UUID, body: RoleIn, _admin: Admin, session: SessionDep
-) -> AccountRoleOut:
-    """The last admin cannot step down (409): the service would be left without one."""
-    return service.set_role(session, account_id, body.role)

@@ -25,10 +25,6 @@ class MembershipPatch(StrictInput):
     share_progress: bool
 
 
-class RoleIn(StrictInput):
-    role: Literal["member", "facilitator", "admin"]
-
-
 class PersonOut(BaseModel):
     handle: str
 
@@ -71,12 +67,6 @@ class AccessLogEntryOut(BaseModel):
     group_id: uuid.UUID | None
     group_name: str | None
     facilitator_handle: str | None
-
-
-class AccountRoleOut(BaseModel):
-    id: uuid.UUID
-    handle: str
-    role: str
 
 
 class NeedCount(BaseModel):

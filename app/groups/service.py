@@ -2,25 +2,21 @@
 member's access log. Facilitators see a member's journey only while that member shares it, and
 every such read is written to the member's own log before anything is shown."""
 
-import secrets
 import uuid
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.accounts.deps import Caller
-from app.checkins.service import member_today
-from app.checkins.tracks import active_tracks
-from app.core.crypto import derive_key, seal, unseal
+from app.core.dates import member_today
 from app.core.db import new_session
 from app.core.errors import AppError, not_found
 from app.core.ratelimit import INVITE_PER_ACCOUNT, INVITE_PER_ADDRESS, Subject
 from app.core.runtime import Runtime
-from app.core.security import keyed_digest
 from app.groups.access import GroupAccess, find_access
+from app.groups.invites import lookup_key, new_invite_code, read_invite_code, seal_invite_code
 from app.groups.schemas import (
     AccessLogEntryOut,
-    AccountRoleOut,
     GroupIn,
     GroupOut,
     GroupSummaryOut,
@@ -33,39 +29,7 @@ from app.groups.schemas import (
 from app.models import AccessLog, Account, Meeting, Membership, PeerGroup
 from app.progress.schemas import ProgressOut
 from app.progress.service import journey_of
-
-# Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 16  # 80 random bits: guessing is hopeless even before throttling
-CODE_MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-# --- invite codes -----------------------------------------------------------------------------
-
-
-def _new_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
-
-
-def _normal(code: str) -> str:
-    return "".join(code.split()).replace("-", "").upper().translate(CODE_MISREAD)
-
-
-def _code_key(master_key: bytes, code: str) -> str:
-    return keyed_digest(derive_key(master_key, "invite-code-index"), _normal(code))
-
-
-def seal_invite_code(master_key: bytes, group_id: uuid.UUID, code: str) -> tuple[bytes, str]:
-    """The code sealed for the group (facilitators read it back), and its lookup key."""
-    key = derive_key(master_key, "invite-code")
-    return seal(key, code.encode("utf-8"), f"invite/{group_id}"), _code_key(master_key, code)
-
-
-def read_invite_code(master_key: bytes, group: PeerGroup) -> str:
-    key = derive_key(master_key, "invite-code")
-    return unseal(key, group.invite_code_sealed, f"invite/{group.id}").decode("utf-8")
-
+from app.progress.tracks import active_tracks
 
 # --- groups -----------------------------------------------------------------------------------
 
@@ -82,7 +46,7 @@ def _my_membership(membership: Membership) -> MyMembershipOut:
 def create(runtime: Runtime, session: Session, caller: Caller, body: GroupIn) -> GroupOut:
     now = runtime.clock()
     group_id = uuid.uuid4()
-    sealed, lookup = seal_invite_code(runtime.master_key, group_id, _new_code())
+    sealed, lookup = seal_invite_code(runtime.master_key, group_id, new_invite_code())
     group = PeerGroup(
         id=group_id,
         name=body.name,
@@ -148,7 +112,7 @@ def read(runtime: Runtime, session: Session, access: GroupAccess) -> GroupOut:
 
 def rotate_code(runtime: Runtime, session: Session, access: GroupAccess) -> InviteCodeOut:
     """A new code; the old one stops working at once."""
-    code = _new_code()
+    code = new_invite_code()
     access.group.invite_code_sealed, access.group.invite_code_key = seal_invite_code(
         runtime.master_key, access.group.id, code
     )
@@ -171,7 +135,7 @@ def join(
     runtime.throttler.guard(session, subjects, now)
     group = session.exec(
         select(PeerGroup).where(
-            PeerGroup.invite_code_key == _code_key(runtime.master_key, body.invite_code)
+            PeerGroup.invite_code_key == lookup_key(runtime.master_key, body.invite_code)
         )
     ).first()
     if group is None:
@@ -373,20 +337,3 @@ def delete_access_log(session: Session, account_id: uuid.UUID) -> None:
         .where(AccessLog.__table__.c.facilitator_id == account_id)  # type: ignore[attr-defined]
         .values(facilitator_id=None)
     )
-
-
-# --- roles ------------------------------------------------------------------------------------
-
-
-def set_role(session: Session, account_id: uuid.UUID, role: str) -> AccountRoleOut:
-    account = session.get(Account, account_id)
-    if account is None:
-        raise not_found("account")
-    if account.role == "admin" and role != "admin":
-        admins = session.exec(select(func.count()).where(Account.role == "admin")).one()
-        if admins <= 1:
-            raise AppError(409, "last-admin", "This is the only admin; name another one first.")
-    account.role = role
-    session.add(account)
-    session.commit()
-    return AccountRoleOut(id=account.id, handle=account.handle, role=account.role)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from app.core.types import UTCDateTime
+from app.models.types import UTCDateTime
 
 # Named constraints let Alembic's batch mode rebuild SQLite tables and drop constraints by name.
 SQLModel.metadata.naming_convention = {

@@ -20,7 +20,7 @@ from app.core.crypto import (
     verify_master_key,
     wrap_data_key,
 )
-from app.groups.service import read_invite_code, seal_invite_code
+from app.groups.invites import read_invite_code, seal_invite_code
 from app.models import MemberKey, PeerGroup, Throttle
 
 

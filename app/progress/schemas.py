@@ -1,9 +1,30 @@
-"""The journey as the API sends it (API contract §4)."""
+"""What a member keeps track of, and the journey as the API sends it (API contract §4)."""
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from app.core.schemas import StrictInput
+
+TRACKS_MAX = 5
+TrackSlug = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["substances"], description="a-z, 0-9, -"),
+]
+
+
+class TrackIn(StrictInput):
+    slug: TrackSlug
+    label: Annotated[str, Field(min_length=1, max_length=60, examples=["Staying out of the life"])]
+
+
+TracksIn = Annotated[list[TrackIn], Field(min_length=1, max_length=TRACKS_MAX)]
+
+
+class TrackOut(BaseModel):
+    slug: str
+    label: str
 
 
 class TrackProgress(BaseModel):

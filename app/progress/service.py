@@ -6,14 +6,14 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.accounts.deps import Caller
-from app.checkins.service import member_today, parse_day
-from app.checkins.tracks import active_tracks
+from app.core.dates import member_today, parse_day
 from app.core.db import same_snapshot
 from app.core.errors import validation_problem
 from app.core.runtime import Runtime
 from app.progress import engine
 from app.progress.schemas import ProgressOut, WeekOut
 from app.progress.summary import load_days, stored_summary
+from app.progress.tracks import active_tracks
 
 EARLIEST_AS_OF = date(2000, 1, 1)
 

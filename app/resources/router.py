@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.accounts.deps import Caller, require_role
-from app.accounts.idempotency import IdempotencyDep
 from app.core.caching import public_json
 from app.core.db import SessionDep
 from app.core.errors import validation_problem
@@ -17,7 +16,8 @@ from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
 from app.core.responses import created
 from app.core.runtime import RuntimeDep
-from app.resources import service, transfer
+from app.idempotency.service import IdempotencyDep
+from app.resources import crisis, service, transfer
 from app.resources.languages import ISO_639_1
 from app.resources.schemas import CategoryOut, ResourceIn, ResourceOut, ResourcePatch
 from app.resources.search import Query as Search
@@ -189,4 +189,4 @@ def crisis_lines(
 ) -> Response:
     """`{local, national}`: with lat/lng, nearby 24/7 hotlines within 100 km come first."""
     check_near(lat, lng, None, "radius_km")
-    return public_json(request, service.crisis(runtime, session, lat, lng))
+    return public_json(request, crisis.national_and_local(runtime, session, lat, lng))

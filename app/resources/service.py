@@ -9,15 +9,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from app.checkins.schemas import CrisisLineOut
-from app.checkins.support import crisis_line_out
 from app.core.clock import rfc3339
 from app.core.crypto import derive_key
 from app.core.db import in_slices
 from app.core.errors import AppError, not_found, refuse_removal
 from app.core.runtime import Runtime
 from app.models import (
-    CrisisLine,
     Organization,
     Service,
     ServiceAtLocation,
@@ -37,9 +34,6 @@ from app.resources.schemas import (
     _ResourceFields,
 )
 from app.resources.search import Query, search
-
-LOCAL_CRISIS_RADIUS_KM = 100.0
-LOCAL_CRISIS_LIMIT = 10
 
 
 def cursor_secret(runtime: Runtime) -> bytes:
@@ -379,17 +373,3 @@ def category_counts(session: Session) -> list[CategoryOut]:
         )
         for term in categories(session)
     ]
-
-
-def crisis(
-    runtime: Runtime, session: Session, lat: float | None, lng: float | None
-) -> dict[str, Any]:
-    lines = session.exec(select(CrisisLine).order_by(col(CrisisLine.name))).all()
-    national: list[CrisisLineOut] = [crisis_line_out(line) for line in lines]
-    local: list[ResourceOut] = []
-    if lat is not None and lng is not None:
-        hotline = category_ids(session, ["hotline"])
-        query = Query(categories=hotline, lat=lat, lng=lng, radius_km=LOCAL_CRISIS_RADIUS_KM)
-        found, _ = find(runtime, session, query, LOCAL_CRISIS_LIMIT * 3, None)
-        local = [item for item in found if item.open_24_7][:LOCAL_CRISIS_LIMIT]
-    return {"local": local, "national": national}

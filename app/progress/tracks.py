@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
-from app.checkins.schemas import TrackIn, TrackOut
 from app.core.errors import validation_problem
 from app.core.runtime import Runtime
 from app.models import Track
+from app.progress.schemas import TrackIn, TrackOut
 
 DEFAULT_TRACKS = (TrackOut(slug="recovery", label="Recovery"),)
 
