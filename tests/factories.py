@@ -50,6 +50,14 @@ def login(client: TestClient, handle: str, password: str = PASSWORD) -> str:
     return token
 
 
+def pasted(code: str) -> str:
+    """A code as it arrives from a note or a photo's text: a tab, a line break, misread letters."""
+    first, second, *rest = code.split("-")
+    return (
+        "\t" + first.lower().replace("0", "o").replace("1", "l") + "\n" + second + " -".join(rest)
+    )
+
+
 def without_request_id(body: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in body.items() if key != "request_id"}
 

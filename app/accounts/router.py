@@ -85,9 +85,10 @@ def logout_all(caller: CurrentCaller, session: SessionDep) -> Response:
 @auth_router.get(
     "/sessions", response_model=Page[SessionOut], responses=AUTHED, summary="List my sessions"
 )
-def list_sessions(caller: CurrentCaller, session: SessionDep, page: PageQuery) -> Page[SessionOut]:
-    limit, cursor = page
-    return service.list_sessions(session, caller, limit, cursor)
+def list_sessions(
+    caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep, page: PageQuery
+) -> Page[SessionOut]:
+    return service.list_sessions(runtime, session, caller, page)
 
 
 @auth_router.delete(

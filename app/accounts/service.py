@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, func, or_, select
+from sqlmodel import Session, col, delete, func, select
 
 from app.accounts import rules
 from app.accounts.deps import Caller, session_expiry
@@ -31,7 +31,7 @@ from app.accounts.schemas import (
 )
 from app.core import codes
 from app.core.errors import AppError, not_found
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Keyset, Page, PageParams, cursor_secret, keyset_page
 from app.core.ratelimit import (
     LOGIN_PER_ADDRESS,
     LOGIN_PER_HANDLE,
@@ -47,6 +47,7 @@ from app.models import Account, AuthSession, RecoveryCode
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_LENGTH = 20  # 100 random bits
+SESSIONS = Keyset("sessions", (datetime, uuid.UUID), descending=True)  # newest first
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -287,26 +288,17 @@ def logout_all(session: Session, caller: Caller) -> None:
 
 
 def list_sessions(
-    session: Session, caller: Caller, limit: int, cursor: str | None
+    runtime: Runtime, session: Session, caller: Caller, page: PageParams
 ) -> Page[SessionOut]:
-    statement = select(AuthSession).where(AuthSession.account_id == caller.account.id)
-    if cursor:
-        created_text, id_text = decode_cursor(cursor, 2)
-        try:
-            created_at, last_id = datetime.fromisoformat(created_text), uuid.UUID(id_text)
-        except (TypeError, ValueError) as exc:
-            raise AppError(422, "validation", "The cursor is not valid.") from exc
-        statement = statement.where(
-            or_(
-                col(AuthSession.created_at) < created_at,
-                (col(AuthSession.created_at) == created_at) & (col(AuthSession.id) < last_id),
-            )
-        )
-    rows = session.exec(
-        statement.order_by(col(AuthSession.created_at).desc(), col(AuthSession.id).desc()).limit(
-            limit + 1
-        )
-    ).all()
+    rows, next_cursor = keyset_page(
+        session,
+        select(AuthSession).where(AuthSession.account_id == caller.account.id),
+        [col(AuthSession.created_at), col(AuthSession.id)],
+        SESSIONS,
+        page,
+        lambda row: (row.created_at, row.id),
+        cursor_secret(runtime.master_key),
+    )
     items = [
         SessionOut(
             id=row.id,
@@ -314,12 +306,8 @@ def list_sessions(
             last_used_at=row.last_used_at,
             current=row.id == caller.session_id,
         )
-        for row in rows[:limit]
+        for row in rows
     ]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
     return Page[SessionOut](items=items, next_cursor=next_cursor)
 
 

@@ -122,5 +122,4 @@ def list_checkins(
     first: Annotated[IsoDate | None, Query(alias="from", description="Earliest day")] = None,
     last: Annotated[IsoDate | None, Query(alias="to", description="Latest day")] = None,
 ) -> Page[CheckinOut]:
-    limit, cursor = page
-    return service.list_checkins(runtime, session, caller, first, last, limit, cursor)
+    return service.list_checkins(runtime, session, caller, first, last, page)

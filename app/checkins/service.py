@@ -19,7 +19,7 @@ from app.checkins.support import support_for
 from app.core.caching import tags_of
 from app.core.dates import member_today, parse_day
 from app.core.errors import AppError, not_found, validation_problem
-from app.core.pagination import Page, decode_cursor, encode_cursor
+from app.core.pagination import Keyset, Page, PageParams, cursor_secret, keyset_page
 from app.core.runtime import Runtime
 from app.models import Account, Checkin
 from app.progress import engine
@@ -28,6 +28,7 @@ from app.progress.tracks import active_tracks
 from app.resources.categories import categories
 
 DAYS_BACK = 366
+CHECKINS = Keyset("checkins", (date,), descending=True)  # newest first
 Out = TypeVar("Out", bound=CheckinOut)
 WRITE_ATTEMPTS = 3
 
@@ -245,8 +246,7 @@ def list_checkins(
     caller: Caller,
     first: date | None,
     last: date | None,
-    limit: int,
-    cursor: str | None,
+    page: PageParams,
 ) -> Page[CheckinOut]:
     if first and last and first > last:
         raise validation_problem(["query", "from"], "`from` must not be after `to`.")
@@ -255,14 +255,17 @@ def list_checkins(
         statement = statement.where(Checkin.day >= first)
     if last:
         statement = statement.where(Checkin.day <= last)
-    if cursor:
-        (after,) = decode_cursor(cursor, 1)
-        statement = statement.where(Checkin.day < parse_day(str(after), ["query", "cursor"]))
-    rows = session.exec(statement.order_by(col(Checkin.day).desc()).limit(limit + 1)).all()
+    rows, next_cursor = keyset_page(
+        session,
+        statement,
+        [col(Checkin.day)],
+        CHECKINS,
+        page,
+        lambda row: (row.day,),
+        cursor_secret(runtime.master_key),
+    )
     cipher = member_cipher(runtime, session, caller.account.id)
-    items = [to_out(row, cipher) for row in rows[:limit]]
-    next_cursor = encode_cursor([rows[limit - 1].day.isoformat()]) if len(rows) > limit else None
-    return Page[CheckinOut](items=items, next_cursor=next_cursor)
+    return Page[CheckinOut](items=[to_out(row, cipher) for row in rows], next_cursor=next_cursor)
 
 
 # --- this domain's share of export and delete -------------------------------------------------

@@ -2,10 +2,18 @@
 
 import re
 from datetime import date, datetime
-from types import UnionType
-from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
+from types import NoneType, UnionType
+from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
 
 def _encodable(value: Any) -> Any:
@@ -75,6 +83,49 @@ class StrictInput(BaseModel):
             return _encodable(value)
         except UnicodeEncodeError as exc:
             raise ValueError("Text must be valid Unicode without NUL characters.") from exc
+
+
+Body = TypeVar("Body", bound=StrictInput)
+
+
+def _admits_none(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        return _admits_none(get_args(annotation)[0])
+    return annotation is None or annotation is NoneType or NoneType in get_args(annotation)
+
+
+def never_null(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields that never take null, in order: a PATCH may leave one out, never remove it."""
+    return tuple(
+        name for name, field in model.model_fields.items() if not _admits_none(field.annotation)
+    )
+
+
+def _optional(field: FieldInfo) -> tuple[Any, FieldInfo]:
+    # The field's own rules and validators stay on its value; null passes them by.
+    rules: Any = field.annotation
+    if field.metadata:
+        rules = Annotated[(rules, *field.metadata)]
+    return rules | None, FieldInfo(
+        default=None,
+        alias=field.alias,
+        title=field.title,
+        description=field.description,
+        examples=field.examples,
+        json_schema_extra=field.json_schema_extra,
+    )
+
+
+def partial(model: type[Body], name: str, doc: str) -> type[Body]:
+    """A PATCH body derived from `model`: the same fields with the same rules and validators, each
+    optional with null as its default. Only the fields sent change (`model_fields_set`); where
+    `never_null(model)` names a field, the service refuses null for it before reading the body,
+    so a value read from a sent field of a partial body is never null there."""
+    fields = {field_name: _optional(field) for field_name, field in model.model_fields.items()}
+    patch: type[Body] = create_model(  # type: ignore[call-overload]
+        name, __base__=model, __doc__=doc, __module__=model.__module__, **fields
+    )
+    return patch
 
 
 # Query dates and times as text in one form only. Pydantic's lax parsing would also take a number

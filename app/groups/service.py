@@ -28,8 +28,7 @@ from app.groups.schemas import (
 )
 from app.models import AccessLog, Account, Meeting, Membership, PeerGroup
 from app.progress.schemas import ProgressOut
-from app.progress.service import journey_of
-from app.progress.tracks import active_tracks
+from app.progress.service import journey_for
 
 # --- groups -----------------------------------------------------------------------------------
 
@@ -260,10 +259,7 @@ def member_progress(
             )
         )
         writer.commit()
-    as_of = member_today(member, now)
-    tracks = [(track.slug, track.label) for track in active_tracks(session, member.id)]
-    journey = journey_of(session, member.id, tracks, as_of, runtime.settings.absence_days)
-    return ProgressOut.model_validate(journey, from_attributes=True)
+    return journey_for(runtime, member, member_today(member, now))
 
 
 # --- the member's access log and account data -------------------------------------------------

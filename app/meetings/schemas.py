@@ -5,13 +5,13 @@ import uuid
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from app.accounts.schemas import Timezone
-from app.core.schemas import StrictInput
+from app.core.schemas import StrictInput, never_null, partial
 
 TYPES_PATH = Path(__file__).parent / "meeting_types.json"
 CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -43,43 +43,55 @@ ConferenceUrl = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s]+$
 ConferencePhone = Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9][0-9,*#]{2,39}$")]
 
 
-class _MeetingFields(StrictInput):
-    name: str | None = Field(default=None, min_length=1, max_length=128)
-    day: int | None = Field(default=None, ge=0, le=6, description="0 is Sunday, 6 is Saturday")
-    time: Clock | None = None
-    end_time: Clock | None = None
-    timezone: Timezone | None = None
-    online: bool | None = None
-    conference_url: ConferenceUrl | None = None
-    conference_phone: ConferencePhone | None = None
-    address: str | None = Field(default=None, min_length=1, max_length=300)
-    approximate: bool | None = None
-    public: bool | None = None
-    types: Types | None = None
+class _Meeting(BaseModel):
+    """A meeting's fields as clients send and read them, declared once: names, types, limits and
+    defaults. The request bodies and the answer derive from it, and so do the fields a meeting
+    stores (`FIELDS`) and those a change may not remove (`NEVER_NULL`)."""
 
-
-class MeetingIn(_MeetingFields):
-    name: str = Field(min_length=1, max_length=128)
-    day: int = Field(ge=0, le=6, description="0 is Sunday, 6 is Saturday")
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    day: Annotated[int, Field(ge=0, le=6, description="0 is Sunday, 6 is Saturday")]
     time: Clock
+    end_time: Clock | None = None
     timezone: Timezone
     online: bool = False
+    conference_url: ConferenceUrl | None = None
+    conference_phone: ConferencePhone | None = None
+    address: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     approximate: bool = False
     public: bool = False
     types: Types = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _whole(self) -> Self:
-        check_meeting(self.model_dump())
-        return self
+
+FIELDS = tuple(_Meeting.model_fields)
+NEVER_NULL = never_null(_Meeting)
 
 
-class MeetingPatch(_MeetingFields):
-    """Only the fields sent change; the result must still be a whole meeting."""
+class MeetingIn(StrictInput, _Meeting):
+    """A weekly meeting: in person with its exact address, or online with a way to join."""
+
+
+if TYPE_CHECKING:
+    MeetingPatch = MeetingIn  # what type checkers see of the derived model
+else:
+    MeetingPatch = partial(
+        MeetingIn,
+        "MeetingPatch",
+        "Only the fields sent change; the result must still be a whole meeting.",
+    )
+
+
+class MeetingOut(_Meeting):
+    # Every field is always in the answer, defaults or not.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    id: uuid.UUID
+    group_id: uuid.UUID
+    slug: str
+    updated_at: datetime
 
 
 def check_meeting(fields: dict[str, Any]) -> None:
-    """What a meeting needs as a whole (raised as a 422 naming the field)."""
+    """What a meeting needs as a whole, beyond each field's own rules."""
     if fields.get("end_time") is not None and fields["end_time"] == fields.get("time"):
         raise PydanticCustomError("meeting", "end_time must differ from time.")
     if fields.get("online"):
@@ -94,22 +106,3 @@ def check_meeting(fields: dict[str, Any]) -> None:
             raise PydanticCustomError(
                 "meeting", "An in-person meeting needs its exact address (approximate: false)."
             )
-
-
-class MeetingOut(BaseModel):
-    id: uuid.UUID
-    group_id: uuid.UUID
-    slug: str
-    name: str
-    day: int
-    time: str
-    end_time: str | None
-    timezone: str
-    online: bool
-    conference_url: str | None
-    conference_phone: str | None
-    address: str | None
-    approximate: bool
-    public: bool
-    types: list[str]
-    updated_at: datetime

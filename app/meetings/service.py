@@ -12,13 +12,15 @@ from sqlmodel import Session, col, select
 from app.core.errors import not_found, refuse_removal, validation_problem
 from app.core.runtime import Runtime
 from app.groups.access import GroupAccess
-from app.meetings.schemas import MeetingIn, MeetingOut, MeetingPatch, check_meeting
+from app.meetings.schemas import (
+    FIELDS,
+    NEVER_NULL,
+    MeetingIn,
+    MeetingOut,
+    MeetingPatch,
+    check_meeting,
+)
 from app.models import Meeting
-
-FIELDS = (
-    "name", "day", "time", "end_time", "timezone", "online", "conference_url",
-    "conference_phone", "address", "approximate", "public", "types",
-)  # fmt: skip
 
 
 def _slug(name: str, meeting_id: uuid.UUID) -> str:
@@ -30,7 +32,15 @@ def _out(meeting: Meeting) -> MeetingOut:
     return MeetingOut.model_validate(meeting, from_attributes=True)
 
 
+def _whole(fields: dict[str, Any]) -> None:
+    try:
+        check_meeting(fields)
+    except PydanticCustomError as exc:
+        raise validation_problem(["body"], str(exc)) from exc
+
+
 def create(runtime: Runtime, session: Session, access: GroupAccess, body: MeetingIn) -> MeetingOut:
+    _whole(body.model_dump())
     meeting_id = uuid.uuid4()
     meeting = Meeting(
         id=meeting_id,
@@ -73,15 +83,10 @@ def update(
 ) -> MeetingOut:
     meeting = _find(session, access, meeting_id)
     sent = patch.model_fields_set
-    refuse_removal(
-        patch, ("name", "day", "time", "timezone", "online", "approximate", "public", "types")
-    )
+    refuse_removal(patch, NEVER_NULL)
     merged: dict[str, Any] = {name: getattr(meeting, name) for name in FIELDS}
     merged.update({name: getattr(patch, name) for name in sent})
-    try:
-        check_meeting(merged)
-    except PydanticCustomError as exc:
-        raise validation_problem(["body"], str(exc)) from exc
+    _whole(merged)
     for name in sent:
         setattr(meeting, name, merged[name])
     meeting.updated_at = runtime.clock()

@@ -28,11 +28,9 @@ AsOf = Annotated[
 
 
 @router.get("", response_model=ProgressOut, responses=problem_responses(401, 422))
-def get_progress(
-    caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep, as_of: AsOf = None
-) -> ProgressOut:
+def get_progress(caller: CurrentCaller, runtime: RuntimeDep, as_of: AsOf = None) -> ProgressOut:
     """The member's journey: returns count, days on track are never lost, milestones stay."""
-    return service.progress(runtime, session, caller, as_of)
+    return service.progress(runtime, caller, as_of)
 
 
 @router.get("/weekly", response_model=list[WeekOut], responses=problem_responses(401, 422))

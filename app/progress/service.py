@@ -7,9 +7,10 @@ from sqlmodel import Session
 
 from app.accounts.deps import Caller
 from app.core.dates import member_today, parse_day
-from app.core.db import same_snapshot
+from app.core.db import new_session, same_snapshot
 from app.core.errors import validation_problem
 from app.core.runtime import Runtime
+from app.models import Account
 from app.progress import engine
 from app.progress.schemas import ProgressOut, WeekOut
 from app.progress.summary import load_days, stored_summary
@@ -53,12 +54,19 @@ def journey_of(
     return engine.journey(load_days(session, account_id, day), tracks, day, absence_days)
 
 
-def progress(runtime: Runtime, session: Session, caller: Caller, as_of: str | None) -> ProgressOut:
-    day = resolve_as_of(runtime, caller, as_of)
-    same_snapshot(session)  # the summary and the recent days must agree
-    tracks = [(track.slug, track.label) for track in active_tracks(session, caller.account.id)]
-    journey = journey_of(session, caller.account.id, tracks, day, runtime.settings.absence_days)
+def journey_for(runtime: Runtime, account: Account, as_of: date) -> ProgressOut:
+    """A member's journey as of a day: what the member sees, and what a facilitator sees while the
+    member shares it. Read in a short session of its own from one snapshot of the database, so
+    the summary and the recent days always agree."""
+    with new_session(runtime.database.reader) as session:
+        same_snapshot(session)
+        tracks = [(track.slug, track.label) for track in active_tracks(session, account.id)]
+        journey = journey_of(session, account.id, tracks, as_of, runtime.settings.absence_days)
     return ProgressOut.model_validate(journey, from_attributes=True)
+
+
+def progress(runtime: Runtime, caller: Caller, as_of: str | None) -> ProgressOut:
+    return journey_for(runtime, caller.account, resolve_as_of(runtime, caller, as_of))
 
 
 def weekly(

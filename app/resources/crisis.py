@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from app.core.pagination import PageParams
 from app.core.runtime import Runtime
 from app.models import CrisisLine
 from app.resources import service
@@ -64,6 +65,7 @@ def national_and_local(
     if lat is not None and lng is not None:
         hotline = service.category_ids(session, ["hotline"])
         query = Query(categories=hotline, lat=lat, lng=lng, radius_km=LOCAL_CRISIS_RADIUS_KM)
-        found, _ = service.find(runtime, session, query, LOCAL_CRISIS_LIMIT * 3, None)
+        page = PageParams(limit=LOCAL_CRISIS_LIMIT * 3, cursor=None)
+        found, _ = service.find(runtime, session, query, page)
         local = [item for item in found if item.open_24_7][:LOCAL_CRISIS_LIMIT]
     return {"local": local, "national": national}

@@ -18,9 +18,9 @@ from app.resources.schemas import (
     AddressOut,
     OrganizationRef,
     PhoneOut,
+    ResourceIn,
     ResourceOut,
     ScheduleOut,
-    _ResourceFields,
 )
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -32,6 +32,42 @@ CONFIDENTIAL_CELL_DEGREES = 0.1
 # identifiers (a UPRN names a building) and its own phones and contacts are all dropped.
 LOCATION_KEYS_KEPT = frozenset({"id", "location_type", "languages", "schedules"})
 PLACE_KEYS_KEPT = frozenset({"id", "service_id", "location_id", "location", "schedules"})
+
+
+# The v1 fields kept in one HSDS key each (v1 name: HSDS name), and what each reads as where a
+# document has no value for it.
+HSDS_KEYS = {
+    "name": "name",
+    "description": "description",
+    "url": "url",
+    "email": "email",
+    "status": "status",
+    "eligibility": "eligibility_description",
+    "fees": "fees_description",
+    "confidential": "waymark_confidential",
+    "free": "waymark_free",
+    "open_24_7": "waymark_open_24_7",
+    "timezone": "waymark_timezone",
+}
+WHEN_ABSENT: dict[str, str | bool] = {
+    "name": "",
+    "description": "",
+    "status": "active",
+    "timezone": "UTC",
+    "confidential": False,
+    "free": False,
+    "open_24_7": False,
+}
+
+
+def read_field(doc: Mapping[str, Any], name: str) -> Any:
+    """A v1 field from its HSDS key: text stays text and flags are true or false, whatever an
+    import stored there."""
+    value = doc.get(HSDS_KEYS[name])
+    if name not in WHEN_ABSENT:
+        return value
+    absent = WHEN_ABSENT[name]
+    return type(absent)(value) if value not in (None, "") else absent
 
 
 def child_id(service_id: uuid.UUID | str, what: str) -> str:
@@ -53,7 +89,7 @@ def coarse(lat: float, lng: float) -> tuple[float, float]:
 
 def apply_fields(
     document: dict[str, Any],
-    fields: _ResourceFields,
+    fields: ResourceIn,
     sent: Iterable[str],
     category_ids: Mapping[str, uuid.UUID],
     organization_id: uuid.UUID | None,
@@ -63,20 +99,7 @@ def apply_fields(
     doc = dict(document)
     sid = doc["id"]
     sent = set(sent)
-    simple = {
-        "name": "name",
-        "description": "description",
-        "url": "url",
-        "email": "email",
-        "status": "status",
-        "eligibility": "eligibility_description",
-        "fees": "fees_description",
-        "confidential": "waymark_confidential",
-        "free": "waymark_free",
-        "open_24_7": "waymark_open_24_7",
-        "timezone": "waymark_timezone",
-    }
-    for name, key in simple.items():
+    for name, key in HSDS_KEYS.items():
         if name in sent:
             value = getattr(fields, name)
             if value is None:
@@ -132,7 +155,7 @@ def apply_fields(
     return doc
 
 
-def _apply_location(doc: dict[str, Any], fields: _ResourceFields, sent: set[str]) -> None:
+def _apply_location(doc: dict[str, Any], fields: ResourceIn, sent: set[str]) -> None:
     sid = doc["id"]
     places = doc.setdefault("service_at_locations", [])
     if not places:
@@ -320,12 +343,12 @@ def project(doc: Mapping[str, Any], organization_name: str | None = None) -> Pro
             with contextlib.suppress(ValueError):
                 term_ids.add(uuid.UUID(str(term_id)))
     return Projection(
-        name=str(doc.get("name", "")),
-        status=str(doc.get("status", "active")),
-        confidential=bool(doc.get("waymark_confidential", False)),
-        free=bool(doc.get("waymark_free", False)),
-        open_24_7=bool(doc.get("waymark_open_24_7", False)),
-        timezone=str(doc.get("waymark_timezone") or "UTC"),
+        name=read_field(doc, "name"),
+        status=read_field(doc, "status"),
+        confidential=read_field(doc, "confidential"),
+        free=read_field(doc, "free"),
+        open_24_7=read_field(doc, "open_24_7"),
+        timezone=read_field(doc, "timezone"),
         search_text=text,
         places=places(doc),
         term_ids=term_ids,
@@ -405,7 +428,7 @@ def to_resource(
     location_hidden: bool,
     distance_km: float | None = None,
 ) -> ResourceOut:
-    confidential = bool(doc.get("waymark_confidential"))
+    confidential = read_field(doc, "confidential")
     location = first_location(doc) or {}
     address = None
     lat = lng = None
@@ -427,8 +450,7 @@ def to_resource(
         distance_km = float(round(distance_km)) if hidden else round(distance_km, 1)
     return ResourceOut(
         id=service_id,
-        name=str(doc.get("name", "")),
-        description=str(doc.get("description") or ""),
+        **{name: read_field(doc, name) for name in HSDS_KEYS},
         categories=[
             slug_by_term[str(a.get("taxonomy_term_id"))]
             for a in doc.get("attributes") or []
@@ -443,13 +465,9 @@ def to_resource(
             )
             for p in doc.get("phones") or []
         ],
-        url=doc.get("url"),
-        email=doc.get("email"),
         address=address,
         lat=lat,
         lng=lng,
-        confidential=confidential,
-        timezone=str(doc.get("waymark_timezone") or "UTC"),
         schedules=[
             ScheduleOut(
                 days=[d.strip() for d in (s.get("byday") or "").split(",") if d.strip()],
@@ -460,12 +478,7 @@ def to_resource(
             for s in doc.get("schedules") or []
             if s.get("opens_at") and s.get("closes_at")
         ],
-        open_24_7=bool(doc.get("waymark_open_24_7")),
         languages=[str(lang["code"]) for lang in doc.get("languages") or [] if lang.get("code")],
-        eligibility=doc.get("eligibility_description"),
-        fees=doc.get("fees_description"),
-        free=bool(doc.get("waymark_free")),
-        status=str(doc.get("status", "active")),
         last_modified=last_modified,
         distance_km=distance_km,
     )

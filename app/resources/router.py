@@ -87,8 +87,7 @@ def search_resources(
         open_now=open_now,
         free=free,
     )
-    limit, cursor = page
-    items, next_cursor = service.find(runtime, session, query, limit, cursor)
+    items, next_cursor = service.find(runtime, session, query, page)
     return public_json(request, Page[ResourceOut](items=items, next_cursor=next_cursor))
 
 

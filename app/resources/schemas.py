@@ -2,12 +2,12 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from app.accounts.rules import timezone_problem
-from app.core.schemas import StrictInput
+from app.core.schemas import StrictInput, never_null, partial
 from app.resources.languages import ISO_639_1
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -39,12 +39,14 @@ class AddressIn(StrictInput):
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "US"
 
 
-class _ResourceFields(StrictInput):
-    """Every field of a resource an admin may set (PATCH sends any of them)."""
+# Declared once: ResourcePatch derives from it, and so does NEVER_NULL, the fields a change may
+# not remove.
+class ResourceIn(StrictInput):
+    """A resource for the directory, as an admin adds it."""
 
-    name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=300)]
     description: Annotated[str, Field(max_length=5000)] | None = None
-    categories: Annotated[list[Slug], Field(min_length=1, max_length=14)] | None = None
+    categories: Annotated[list[Slug], Field(min_length=1, max_length=14)]
     organization: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
         default=None, description="The organization's name; created if new."
     )
@@ -64,7 +66,7 @@ class _ResourceFields(StrictInput):
     eligibility: Annotated[str, Field(max_length=2000)] | None = None
     fees: Annotated[str, Field(max_length=2000)] | None = None
     free: bool | None = None
-    status: Status | None = None
+    status: Status = "active"
 
     @field_validator("timezone")
     @classmethod
@@ -82,19 +84,19 @@ class _ResourceFields(StrictInput):
         return value
 
     @model_validator(mode="after")
-    def _both_coordinates(self) -> "_ResourceFields":
+    def _both_coordinates(self) -> "ResourceIn":
         if (self.lat is None) != (self.lng is None):
             raise ValueError("Give both lat and lng, or neither.")
         return self
 
 
-class ResourceIn(_ResourceFields):
-    name: Annotated[str, Field(min_length=1, max_length=300)]
-    categories: Annotated[list[Slug], Field(min_length=1, max_length=14)]
-
-
-class ResourcePatch(_ResourceFields):
-    """Only the fields sent change; `null` clears an optional field."""
+NEVER_NULL = never_null(ResourceIn)
+if TYPE_CHECKING:
+    ResourcePatch = ResourceIn  # what type checkers see of the derived model
+else:
+    ResourcePatch = partial(
+        ResourceIn, "ResourcePatch", "Only the fields sent change; `null` clears an optional field."
+    )
 
 
 class OrganizationRef(BaseModel):

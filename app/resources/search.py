@@ -31,7 +31,7 @@ from sqlmodel import Session, col
 
 from app.core.errors import validation_problem
 from app.core.geo import EARTH_RADIUS_KM, bounding_box
-from app.core.pagination import decode_cursor, encode_cursor
+from app.core.pagination import Keyset, PageParams, keyset_page
 from app.models import Service, ServiceHours, ServiceLanguage, ServiceTerm
 
 DEFAULT_RADIUS_KM = 50.0
@@ -137,22 +137,12 @@ def _open_now(session: Session, now: datetime) -> ColumnElement[bool]:
     return or_(col(Service.open_24_7), open_hours)
 
 
-def search(
-    session: Session,
-    query: Query,
-    now: datetime,
-    limit: int,
-    cursor: str | None,
-    secret: bytes,
-) -> tuple[list[Hit], str | None]:
-    dialect = session.get_bind().dialect.name
+def _filters(session: Session, query: Query, now: datetime) -> list[ColumnElement[bool]]:
+    """Live, active services that pass every filter other than words and place."""
     conditions: list[ColumnElement[bool]] = [
         col(Service.deleted_at).is_(None),
         col(Service.status) == "active",
     ]
-    sort_key: ColumnElement[Any]
-    distance: ColumnElement[float] | None = None
-
     if query.categories:
         conditions.append(
             exists().where(
@@ -171,82 +161,93 @@ def search(
         conditions.append(col(Service.free) == query.free)
     if query.open_now:
         conditions.append(_open_now(session, now))
+    return conditions
 
+
+@dataclass(frozen=True)
+class TextMatch:
+    """How `q` narrows a search: conditions, and the rank to sort by (lower is better) when the
+    sort is by relevance; on SQLite the ranked matches come as a subquery to join."""
+
+    conditions: list[ColumnElement[bool]]
     rank: ColumnElement[float] | None = None
-    fts: Any = None
-    words = _words(query.q or "")
-    if query.q is not None and not words:
-        conditions.append(false())  # nothing searchable in the text: nothing matches
-    elif words and dialect == "sqlite" and query.near:
+    ranked: Any = None
+
+
+def _fts5_query(words: list[str]) -> ColumnElement[bool]:
+    return literal_column("service_fts").op("MATCH")(" ".join(f'"{word}"*' for word in words))
+
+
+def _sqlite_match(words: list[str], ranked: bool) -> TextMatch:
+    if not ranked:
         # Sorted by distance, the rank is not needed: let the bounding box on the indexed point
         # lead, and check each candidate against the matching ids, gathered once. (The unary
         # plus keeps SQLite from driving the query by the id index, i.e. from the text side.)
-        matching = select(FTS.c.service_id).where(
-            literal_column("service_fts").op("MATCH")(" ".join(f'"{w}"*' for w in words))
-        )
-        conditions.append(literal_column("+service.id", Uuid()).in_(matching))
-    elif words and dialect == "sqlite":
-        fts = (
-            select(
-                FTS.c.service_id,
-                func.bm25(literal_column("service_fts")).label("rank"),
-            )
-            .where(literal_column("service_fts").op("MATCH")(" ".join(f'"{w}"*' for w in words)))
-            .subquery("fts")
-        )
-        rank = fts.c.rank
-    elif words:
-        tsquery = func.to_tsquery("english", " & ".join(f"{word}:*" for word in words))
-        document = func.to_tsvector("english", col(Service.search_text))
-        conditions.append(document.op("@@")(tsquery))
-        # ts_rank is a 4-byte real; as double it survives the cursor's round trip exactly.
-        rank = -cast(func.ts_rank(document, tsquery), Double)
+        matching = select(FTS.c.service_id).where(_fts5_query(words))
+        return TextMatch([literal_column("+service.id", Uuid()).in_(matching)])
+    matches = (
+        select(FTS.c.service_id, func.bm25(literal_column("service_fts")).label("rank"))
+        .where(_fts5_query(words))
+        .subquery("fts")
+    )
+    return TextMatch([], rank=matches.c.rank, ranked=matches)
 
+
+def _postgresql_match(words: list[str]) -> TextMatch:
+    tsquery = func.to_tsquery("english", " & ".join(f"{word}:*" for word in words))
+    document = func.to_tsvector("english", col(Service.search_text))
+    # ts_rank is a 4-byte real; as double it survives the cursor's round trip exactly.
+    rank = -cast(func.ts_rank(document, tsquery), Double)
+    return TextMatch([document.op("@@")(tsquery)], rank=rank)
+
+
+def _text_match(dialect: str, query: Query) -> TextMatch:
+    if query.q is None:
+        return TextMatch([])
+    words = _words(query.q)
+    if not words:
+        return TextMatch([false()])  # nothing searchable in the text: nothing matches
+    if dialect == "sqlite":
+        return _sqlite_match(words, ranked=not query.near)
+    return _postgresql_match(words)
+
+
+def _keyset(query: Query) -> Keyset:
+    """A cursor is good for one order only: by name (text), or by distance or rank (numbers)."""
+    return Keyset(f"resources/{query.order}", (str if query.order == "name" else float, uuid.UUID))
+
+
+def search(
+    session: Session, query: Query, now: datetime, page: PageParams, secret: bytes
+) -> tuple[list[Hit], str | None]:
+    dialect = session.get_bind().dialect.name
+    conditions = _filters(session, query, now)
+    text = _text_match(dialect, query)
+    conditions += text.conditions
+    sort_key: ColumnElement[Any] = Service.__table__.c.name  # type: ignore[attr-defined]
     if query.near:
         assert query.lat is not None
         assert query.lng is not None
         radius = query.radius_km or DEFAULT_RADIUS_KM
-        near, distance = within(
+        near, sort_key = within(
             dialect, col(Service.search_lat), col(Service.search_lng), query.lat, query.lng, radius
         )
         conditions += near
-        sort_key = distance
-    elif rank is not None:
-        sort_key = rank
-    else:
-        sort_key = Service.__table__.c.name  # type: ignore[attr-defined]
+    elif text.rank is not None:
+        sort_key = text.rank
 
     statement = select(Service, sort_key.label("sort_key"))
-    if fts is not None:
-        statement = statement.join(fts, fts.c.service_id == col(Service.id))
-    statement = statement.where(*conditions)
-
-    if cursor:
-        last_key, last_id = _read_cursor(cursor, query, secret)
-        statement = statement.where(
-            or_(sort_key > last_key, and_(sort_key == last_key, col(Service.id) > last_id))
-        )
-    statement = statement.order_by(sort_key, col(Service.id)).limit(limit + 1)
-    rows = session.execute(statement).all()
-
-    hits = [
-        Hit(service=row[0], distance_km=float(row[1]) if query.near else None)
-        for row in rows[:limit]
-    ]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor([query.signature(), last[1], str(last[0].id)], secret)
+    if text.ranked is not None:
+        statement = statement.join(text.ranked, text.ranked.c.service_id == col(Service.id))
+    rows, next_cursor = keyset_page(
+        session,
+        statement.where(*conditions),
+        [sort_key, col(Service.id)],
+        _keyset(query),
+        page,
+        lambda row: (row[1], row[0].id),
+        secret,
+        context=query.signature(),
+    )
+    hits = [Hit(service=row[0], distance_km=float(row[1]) if query.near else None) for row in rows]
     return hits, next_cursor
-
-
-def _read_cursor(cursor: str, query: Query, secret: bytes) -> tuple[Any, uuid.UUID]:
-    signature, last_key, last_id = decode_cursor(cursor, 3, secret)
-    if signature != query.signature():
-        raise validation_problem(
-            ["query", "cursor"], "This cursor belongs to a different search; start again."
-        )
-    try:
-        return last_key, uuid.UUID(str(last_id))
-    except ValueError as exc:
-        raise validation_problem(["query", "cursor"], "The cursor is not valid.") from exc

@@ -10,9 +10,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from app.core.clock import rfc3339
-from app.core.crypto import derive_key
 from app.core.db import in_slices
 from app.core.errors import AppError, not_found, refuse_removal
+from app.core.pagination import PageParams, cursor_secret
 from app.core.runtime import Runtime
 from app.models import (
     Organization,
@@ -26,18 +26,14 @@ from app.models import (
 from app.resources import documents
 from app.resources.categories import TAXONOMY_ID, categories
 from app.resources.schemas import (
+    NEVER_NULL,
     CategoryOut,
     OrganizationRef,
     ResourceIn,
     ResourceOut,
     ResourcePatch,
-    _ResourceFields,
 )
 from app.resources.search import Query, search
-
-
-def cursor_secret(runtime: Runtime) -> bytes:
-    return derive_key(runtime.master_key, "directory-cursor")
 
 
 def _category_map(session: Session) -> dict[str, uuid.UUID]:
@@ -248,7 +244,7 @@ def shared_locations(
 
 
 def _write(
-    runtime: Runtime, session: Session, row: Service, body: _ResourceFields, sent: set[str]
+    runtime: Runtime, session: Session, row: Service, body: ResourceIn, sent: set[str]
 ) -> ResourceOut:
     now = runtime.clock()
     known = _category_map(session)
@@ -268,10 +264,7 @@ def _write(
 
 def create(runtime: Runtime, session: Session, body: ResourceIn) -> ResourceOut:
     row = Service(name=body.name, status="active", last_modified=runtime.clock())
-    sent = set(body.model_fields_set) | {"name", "categories", "status"}
-    if body.status is None:
-        body = body.model_copy(update={"status": "active"})
-    return _write(runtime, session, row, body, sent)
+    return _write(runtime, session, row, body, set(body.model_fields_set) | set(NEVER_NULL))
 
 
 def _live(session: Session, service_id: uuid.UUID) -> Service:
@@ -285,7 +278,7 @@ def update(
     runtime: Runtime, session: Session, service_id: uuid.UUID, patch: ResourcePatch
 ) -> ResourceOut:
     row = _live(session, service_id)
-    refuse_removal(patch, ("name", "categories", "status"))
+    refuse_removal(patch, NEVER_NULL)
     return _write(runtime, session, row, patch, set(patch.model_fields_set))
 
 
@@ -346,11 +339,10 @@ def category_ids(session: Session, slugs: Sequence[str]) -> tuple[uuid.UUID, ...
 
 
 def find(
-    runtime: Runtime, session: Session, query: Query, limit: int, cursor: str | None
+    runtime: Runtime, session: Session, query: Query, page: PageParams
 ) -> tuple[list[ResourceOut], str | None]:
-    hits, next_cursor = search(
-        session, query, runtime.clock(), limit, cursor, cursor_secret(runtime)
-    )
+    secret = cursor_secret(runtime.master_key)
+    hits, next_cursor = search(session, query, runtime.clock(), page, secret)
     items = render(session, [hit.service for hit in hits], [hit.distance_km for hit in hits])
     return items, next_cursor
 

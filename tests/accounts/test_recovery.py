@@ -10,6 +10,7 @@ from tests.factories import (
     database_dump,
     login,
     new_handle,
+    pasted,
     register,
     without_request_id,
 )
@@ -47,6 +48,14 @@ def test_each_code_works_once_and_the_count_goes_down(client: TestClient) -> Non
     second = recover(client, handle, codes[1].lower().replace("-", " "), NEW_PASSWORDS[2])
     assert second.status_code == 200
     assert second.json()["recovery_codes_left"] == 8
+
+
+def test_a_code_pasted_with_tabs_and_line_breaks_works(client: TestClient) -> None:
+    member = register(client)
+    handle, code = member["account"]["handle"], member["recovery_codes"][0]
+    response = recover(client, handle, pasted(code), NEW_PASSWORDS[3])
+    assert response.status_code == 200, response.text
+    assert response.json()["recovery_codes_left"] == 9
 
 
 def test_codes_are_stored_only_as_hashes(client: TestClient, app: FastAPI) -> None:

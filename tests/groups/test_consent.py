@@ -2,12 +2,17 @@
 (SECURITY 16, 19)."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from tests.factories import without_request_id
-from tests.groups.conftest import check_in
+from tests.groups.conftest import TODAY, check_in
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -102,3 +107,52 @@ def test_facilitators_share_nothing(client: TestClient, circle: dict[str, Any]) 
         headers=circle["facilitator"]["headers"],
     )
     assert response.status_code == 409
+
+
+@contextmanager
+def check_in_between_reads(
+    client: TestClient, app: FastAPI, member: dict[str, Any], **body: Any
+) -> Iterator[list[int]]:
+    """Right after a request reads a progress summary, the member checks in (another request,
+    while the first is still reading). Yields the new check-in's status once it has happened."""
+    engine = app.state.runtime.database.reader
+    happened: list[int] = []
+
+    def after_read(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if happened or not statement.lstrip().upper().startswith("SELECT"):
+            return
+        if "FROM progress_summary" in statement:
+            happened.append(0)  # before the request: its own reads must not come back here
+            response = client.put(
+                f"/v1/checkins/{TODAY.isoformat()}", json=body, headers=member["headers"]
+            )
+            happened[0] = response.status_code
+
+    event.listen(engine, "after_cursor_execute", after_read)
+    try:
+        yield happened
+    finally:
+        event.remove(engine, "after_cursor_execute", after_read)
+
+
+@pytest.mark.parametrize("reader", ["member", "facilitator"])
+def test_a_journey_is_read_from_one_moment(
+    client: TestClient, app: FastAPI, circle: dict[str, Any], reader: str
+) -> None:
+    """The summary and the recent days come from one snapshot, whoever reads: a check-in written
+    between the two reads shows whole or not at all, never half in the figures."""
+    sharing = circle["sharing"]
+    for days_ago in (3, 2, 1, 0):
+        check_in(client, sharing, days_ago, craving=2)
+    path, headers = "/v1/progress", sharing["headers"]
+    if reader == "facilitator":
+        path, headers = progress_path(circle), circle["facilitator"]["headers"]
+    before = client.get(path, headers=headers).json()
+
+    with check_in_between_reads(client, app, sharing, lapses={"recovery": "heavy"}) as happened:
+        during = client.get(path, headers=headers).json()
+    assert happened == [200]  # today's check-in replaced between the two reads
+    after = client.get(path, headers=headers).json()
+
+    assert before != after
+    assert during in (before, after)

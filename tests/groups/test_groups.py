@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.factories import auth, register
+from tests.factories import auth, pasted, register
 from tests.groups.conftest import make_facilitator, make_group
 
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -100,6 +100,15 @@ def test_joining_reading_and_listing(client: TestClient, circle: dict[str, Any])
     newcomer = register(client)
     joined = client.post("/v1/groups/join", json={"invite_code": messy}, headers=auth(newcomer))
     assert joined.status_code == 201
+
+
+def test_an_invite_code_pasted_with_tabs_and_line_breaks_works(
+    client: TestClient, circle: dict[str, Any]
+) -> None:
+    newcomer = register(client)
+    code = pasted(circle["group"]["invite_code"])
+    joined = client.post("/v1/groups/join", json={"invite_code": code}, headers=auth(newcomer))
+    assert joined.status_code == 201, joined.text
 
 
 def test_rotating_the_code_retires_the_old_one(client: TestClient, circle: dict[str, Any]) -> None:
