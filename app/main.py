@@ -18,7 +18,7 @@ from app.checkins.router import router as checkins_router
 from app.core.clock import Clock, system_clock
 from app.core.config import Settings, get_settings
 from app.core.crypto import MasterKeyError, derive_key, load_master_key, verify_master_key
-from app.core.db import create_database, new_session
+from app.core.db import create_database
 from app.core.errors import install_error_handlers
 from app.core.logging import install_record_stamping
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -40,7 +40,7 @@ from app.progress.router import router as progress_router
 from app.progress.router import tracks_router
 from app.progress.summary import delete_summary
 from app.resources import transfer
-from app.resources.hsds import router as hsds_router
+from app.resources.hsds.router import router as hsds_router
 from app.resources.router import IMPORT_PATH, crisis_router
 from app.resources.router import router as resources_router
 from app.steps import service as steps
@@ -92,8 +92,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # and the database; a few keep each request's own latency low.
     anyio.to_thread.current_default_thread_limiter().total_tokens = runtime.settings.threads
     try:
-        with new_session(runtime.database.writer) as session:
-            verify_master_key(session, runtime.master_key)
+        verify_master_key(runtime.database.writer, runtime.master_key)
     except MasterKeyError:
         log.error("refusing to start: the master key does not match this database")
         raise

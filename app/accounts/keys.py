@@ -6,7 +6,14 @@ from typing import Any
 
 from sqlmodel import Session, col, delete
 
-from app.core.crypto import new_data_key, seal, unseal, unwrap_data_key, wrap_data_key
+from app.core.crypto import (
+    UnreadableData,
+    new_data_key,
+    seal,
+    unseal,
+    unwrap_data_key,
+    wrap_data_key,
+)
 from app.core.db import insert_if_absent
 from app.core.runtime import Runtime
 from app.models import MemberKey
@@ -35,8 +42,20 @@ class MemberCipher:
         return json.loads(unseal(self._key, sealed, self._context(kind, ref, field)))
 
 
-def member_cipher(runtime: Runtime, session: Session, account_id: uuid.UUID) -> MemberCipher:
-    """The member's cipher, making their data key on first use (safe against a racing request)."""
+def open_cipher(runtime: Runtime, session: Session, account_id: uuid.UUID) -> MemberCipher | None:
+    """The member's cipher for reading, or None when they have no data key yet (so nothing of
+    theirs is sealed). Only reads: safe on the read engine."""
+    row = session.get(MemberKey, account_id)
+    if row is None:
+        return None
+    return MemberCipher(
+        unwrap_data_key(runtime.master_key, str(account_id), row.wrapped_key), account_id
+    )
+
+
+def ensure_cipher(runtime: Runtime, session: Session, account_id: uuid.UUID) -> MemberCipher:
+    """The member's cipher for writing: their data key is made on first use, inside the caller's
+    write transaction (safe against a racing request that makes it too)."""
     row = session.get(MemberKey, account_id)
     if row is None:
         wrapped = wrap_data_key(runtime.master_key, str(account_id), new_data_key())
@@ -49,6 +68,18 @@ def member_cipher(runtime: Runtime, session: Session, account_id: uuid.UUID) -> 
         assert row is not None
     key = unwrap_data_key(runtime.master_key, str(account_id), row.wrapped_key)
     return MemberCipher(key, account_id)
+
+
+def open_sealed(
+    cipher: MemberCipher | None, kind: str, ref: str, field: str, sealed: bytes | None
+) -> Any:
+    """A sealed value opened, or None where nothing was sealed. Without a data key (it was
+    shredded) a sealed value cannot be read."""
+    if sealed is None:
+        return None
+    if cipher is None:
+        raise UnreadableData(kind)
+    return cipher.open_json(kind, ref, field, sealed)
 
 
 def shred_member_key(session: Session, account_id: uuid.UUID) -> None:

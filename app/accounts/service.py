@@ -142,11 +142,16 @@ def _end_sessions(session: Session, account_id: uuid.UUID, keep: uuid.UUID | Non
     session.exec(statement)
 
 
-def _confirm_password(runtime: Runtime, session: Session, account: Account, password: str) -> None:
-    """Check a signed-in member's password before a sensitive change (throttled, 403 if wrong)."""
+def _confirm_password_and_commit(
+    runtime: Runtime, session: Session, account: Account, password: str
+) -> None:
+    """Check a signed-in member's password before a sensitive change (throttled, 403 if wrong).
+
+    Commits the throttle's look at this attempt before the slow verify, and a wrong password's
+    failure before the 403; after a success the caller's own commit clears the streak."""
     now = runtime.clock()
     subjects = [Subject(PASSWORD_PER_ACCOUNT, str(account.id))]
-    runtime.throttler.guard(session, subjects, now)
+    runtime.throttler.guard_and_commit(session, subjects, now)
     ok, new_hash = runtime.hasher.verify(password, account.password_hash)
     if not ok:
         runtime.throttler.count(session, subjects, now)
@@ -187,7 +192,7 @@ def register(runtime: Runtime, session: Session, body: RegisterIn, address: str)
     check_new_password(body.password, body.handle, "password")
     now = runtime.clock()
     subjects = [Subject(REGISTER_PER_ADDRESS, address)]
-    runtime.throttler.guard(session, subjects, now)
+    runtime.throttler.guard_and_commit(session, subjects, now)
     taken = find_account(session, body.handle) is not None
     session.commit()  # let go of the database while hashing
     if taken:
@@ -213,7 +218,7 @@ def login(runtime: Runtime, session: Session, body: LoginIn, address: str) -> To
         Subject(LOGIN_PER_HANDLE, rules.handle_key(body.handle)),
         Subject(LOGIN_PER_ADDRESS, address),
     ]
-    runtime.throttler.guard(session, subjects, now)
+    runtime.throttler.guard_and_commit(session, subjects, now)
     account = find_account(session, body.handle)
     session.commit()  # let go of the database while verifying
 
@@ -243,7 +248,7 @@ def recover(runtime: Runtime, session: Session, body: RecoverIn, address: str) -
         Subject(RECOVER_PER_HANDLE, rules.handle_key(body.handle)),
         Subject(RECOVER_PER_ADDRESS, address),
     ]
-    runtime.throttler.guard(session, subjects, now)
+    runtime.throttler.guard_and_commit(session, subjects, now)
     account = find_account(session, body.handle)
     matched: uuid.UUID | None = None
     if account is not None:
@@ -353,7 +358,7 @@ def change_password(
 ) -> None:
     account = caller.account
     check_new_password(body.new_password, account.handle, "new_password")
-    _confirm_password(runtime, session, account, body.current_password)
+    _confirm_password_and_commit(runtime, session, account, body.current_password)
     session.commit()  # let go of the database while hashing
     account.password_hash = runtime.hasher.hash(body.new_password)
     session.add(account)
@@ -364,7 +369,7 @@ def change_password(
 def regenerate_recovery_codes(
     runtime: Runtime, session: Session, caller: Caller, password: str
 ) -> list[str]:
-    _confirm_password(runtime, session, caller.account, password)
+    _confirm_password_and_commit(runtime, session, caller.account, password)
     session.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == caller.account.id))
     recovery_codes = _new_recovery_codes(session, caller.account.id)
     session.commit()
@@ -380,7 +385,7 @@ def export_account(runtime: Runtime, session: Session, caller: Caller) -> Export
 def delete_account(runtime: Runtime, session: Session, caller: Caller, password: str) -> None:
     """Everything the member owns goes in one transaction, then SQLite's WAL is emptied."""
     account = caller.account
-    _confirm_password(runtime, session, account, password)
+    _confirm_password_and_commit(runtime, session, account, password)
     for part in reversed(runtime.account_parts):
         part.delete(session, account.id)
     session.exec(delete(Account).where(col(Account.id) == account.id))

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from app.accounts.deps import Caller
-from app.accounts.keys import MemberCipher, member_cipher
+from app.accounts.keys import MemberCipher, ensure_cipher, open_cipher, open_sealed
 from app.checkins.schemas import CheckinIn, CheckinOut, CheckinWritten
 from app.checkins.support import support_for
 from app.core.caching import tags_of
@@ -92,12 +92,11 @@ def _context_ref(day: date) -> str:
     return day.isoformat()
 
 
-def to_out(row: Checkin, cipher: MemberCipher) -> CheckinOut:
+def to_out(row: Checkin, cipher: MemberCipher | None) -> CheckinOut:
     ref = _context_ref(row.day)
-    triggers = cipher.open_json("checkin", ref, "triggers", row.triggers_sealed) or []
-    return _out(
-        CheckinOut, row, triggers, cipher.open_json("checkin", ref, "note", row.note_sealed)
-    )
+    triggers = open_sealed(cipher, "checkin", ref, "triggers", row.triggers_sealed) or []
+    note = open_sealed(cipher, "checkin", ref, "note", row.note_sealed)
+    return _out(CheckinOut, row, triggers, note)
 
 
 def _out(kind: type[Out], row: Checkin, triggers: list[str], note: str | None, **more: Any) -> Out:
@@ -172,7 +171,7 @@ def put_checkin(
     ref = _context_ref(day)
 
     for attempt in range(WRITE_ATTEMPTS):
-        cipher = member_cipher(runtime, session, account.id)
+        cipher = ensure_cipher(runtime, session, account.id)
         row = _find(session, account.id, day, lock=True)
         preconditions.check(row)
         created = row is None
@@ -220,7 +219,7 @@ def get_checkin(
     row = _find(session, caller.account.id, day)
     if row is None:
         raise not_found("check-in")
-    return to_out(row, member_cipher(runtime, session, caller.account.id)), quoted(row.etag)
+    return to_out(row, open_cipher(runtime, session, caller.account.id)), quoted(row.etag)
 
 
 def delete_checkin(
@@ -264,7 +263,7 @@ def list_checkins(
         lambda row: (row.day,),
         cursor_secret(runtime.master_key),
     )
-    cipher = member_cipher(runtime, session, caller.account.id)
+    cipher = open_cipher(runtime, session, caller.account.id)
     return Page[CheckinOut](items=[to_out(row, cipher) for row in rows], next_cursor=next_cursor)
 
 
@@ -279,7 +278,7 @@ def export_checkins(
     ).all()
     if not rows:
         return []
-    cipher = member_cipher(runtime, session, account_id)
+    cipher = open_cipher(runtime, session, account_id)
     return [to_out(row, cipher).model_dump(mode="json") for row in rows]
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.core.config import Settings
-from app.core.db import insert_if_absent
+from app.core.db import insert_if_absent, new_session
 from app.models import AppMeta
 
 KEY_BYTES = 32
@@ -84,18 +85,23 @@ def _key_check_value(master_key: bytes) -> str:
     return derive_key(master_key, "key-check").hex()
 
 
-def verify_master_key(session: Session, master_key: bytes) -> None:
-    """Record the key's check value on first use; afterwards refuse any other key."""
-    expected = _key_check_value(master_key)
-    stored = session.get(AppMeta, KEY_CHECK_NAME)
-    if stored is None:
-        # Two processes starting at once may both get here; the loser reads the winner's value.
-        insert_if_absent(session, AppMeta, {"name": KEY_CHECK_NAME, "value": expected})
-        session.commit()
-        stored = session.get(AppMeta, KEY_CHECK_NAME, populate_existing=True)
-        assert stored is not None
-    if not hmac.compare_digest(stored.value, expected):
+def refuse_other_key(session: Session, master_key: bytes) -> None:
+    """MasterKeyError if the database was set up with another key. Only reads."""
+    stored = session.get(AppMeta, KEY_CHECK_NAME, populate_existing=True)
+    if stored is not None and not hmac.compare_digest(stored.value, _key_check_value(master_key)):
         raise MasterKeyError("the master key does not match the one this database was set up with")
+
+
+def verify_master_key(engine: Engine, master_key: bytes) -> None:
+    """Record the key's check value on first use, in a short transaction of its own; afterwards
+    refuse any other key."""
+    with new_session(engine) as session:
+        # Two processes starting at once may both insert; the loser reads the winner's value.
+        values = {"name": KEY_CHECK_NAME, "value": _key_check_value(master_key)}
+        if session.get(AppMeta, KEY_CHECK_NAME) is None:
+            insert_if_absent(session, AppMeta, values)
+            session.commit()
+        refuse_other_key(session, master_key)
 
 
 def replace_key_check(session: Session, new_master_key: bytes) -> None:

@@ -81,15 +81,15 @@ class Throttler:
             row.failures = 0
         return row
 
-    def guard(self, session: Session, subjects: Sequence[Subject], now: datetime) -> None:
+    def guard_and_commit(
+        self, session: Session, subjects: Sequence[Subject], now: datetime
+    ) -> None:
         """Raise 429 if any subject is blocked; that attempt counts as one more failure.
 
-        Commits, so the caller can verify a password without holding a write lock.
+        Commits either way, so the caller can verify a password without holding a write lock.
         """
-        if not self.enabled:
-            return
         waits = []
-        for subject in subjects:
+        for subject in subjects if self.enabled else ():
             row = self._locked_row(session, subject, now)
             if _blocked(row, now):
                 _count_failure(row, subject.rule, now)

@@ -16,11 +16,11 @@ Every null figure is named in `suppressed`. The facilitators are not members her
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Text, cast, func, literal, literal_column
 from sqlalchemy import select as core_select
@@ -29,11 +29,12 @@ from sqlmodel import Session, col, select
 from app.core.runtime import Runtime
 from app.groups.schemas import AggregateOut, NeedCount, WeekFigures
 from app.models import Checkin, Membership, ProgressSummary
-from app.progress import engine
+from app.progress.engine import State, state_at, week_start
 
 WINDOWS = (7, 30, 90)
 TOP_NEEDS = 5
-STATES = ("members_on_track", "members_lapsed", "members_away")
+STATES = (State.ON_TRACK, State.LAPSED, State.AWAY)
+Cell = TypeVar("Cell")
 
 # Weeks are numbered from a Monday, so a week number names one calendar week (Monday to Sunday).
 EPOCH_MONDAY = date(2000, 1, 3)
@@ -44,15 +45,32 @@ WEEK_OF_DAY = {
 
 
 @dataclass(frozen=True)
+class Reported:
+    """One member's values of one measure (mood or craving): their sum, and how many there were."""
+
+    total: int
+    count: int
+
+
+@dataclass(frozen=True)
 class Tally:
     """One member's check-ins over a stretch of days, counted and summed by the database."""
 
     account_id: uuid.UUID
     checkins: int
-    mood_sum: int
-    mood_count: int
-    craving_sum: int
-    craving_count: int
+    mood: Reported
+    craving: Reported
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the members stand on a day, from their progress summaries."""
+
+    member_count: int
+    states: dict[State, int]  # members in each state (those with no check-in yet in none)
+    returns: int  # returns that began in the window
+    returners: int  # members who made one of them
+    days_on_track: list[int]  # each member's cumulative days on track
 
 
 def small(count: int, member_count: int, k: int) -> bool:
@@ -60,9 +78,11 @@ def small(count: int, member_count: int, k: int) -> bool:
     return 0 < count < k or member_count - count < k
 
 
-def suppress_states(counts: dict[str, int], member_count: int, k: int) -> dict[str, int | None]:
+def suppress_states(
+    counts: Mapping[Cell, int], member_count: int, k: int
+) -> dict[Cell, int | None]:
     """The state counts with small cells null; one suppressed cell never stands alone."""
-    shown: dict[str, int | None] = {
+    shown: dict[Cell, int | None] = {
         name: None if small(count, member_count, k) else count for name, count in counts.items()
     }
     hidden = [name for name in counts if shown[name] is None]
@@ -72,14 +92,13 @@ def suppress_states(counts: dict[str, int], member_count: int, k: int) -> dict[s
     return shown
 
 
-def _mean(tallies: Iterable[Tally], field: str, k: int) -> float | None:
+def _mean(reports: Iterable[Reported], k: int) -> float | None:
     """Mean of the values reported, or None when fewer than k members reported any."""
-    reporting = [tally for tally in tallies if getattr(tally, f"{field}_count")]
+    reporting = [report for report in reports if report.count]
     if len(reporting) < k:
         return None
-    total: int = sum(getattr(tally, f"{field}_sum") for tally in reporting)
-    count: int = sum(getattr(tally, f"{field}_count") for tally in reporting)
-    return round(total / count, 1)
+    total = sum(report.total for report in reporting)
+    return round(total / sum(report.count for report in reporting), 1)
 
 
 def _members(group_id: uuid.UUID) -> Any:
@@ -108,10 +127,17 @@ def _tallies(
         .where(checkin.c.account_id.in_(_members(group_id)), checkin.c.day.between(since, until))
         .group_by(week, checkin.c.account_id)
     )
-    return [
-        (int(row[0]), Tally(row[1], *(int(value) for value in row[2:])))
-        for row in session.execute(statement).all()
-    ]
+    tallies = []
+    for row in session.execute(statement).all():
+        week_number, account_id, checkins, mood_total, moods, craving_total, cravings = row
+        tally = Tally(
+            account_id,
+            int(checkins),
+            Reported(int(mood_total), int(moods)),
+            Reported(int(craving_total), int(cravings)),
+        )
+        tallies.append((int(week_number), tally))
+    return tallies
 
 
 def _week(start: date, tallies: Sequence[Tally], member_count: int, k: int) -> WeekFigures:
@@ -120,8 +146,8 @@ def _week(start: date, tallies: Sequence[Tally], member_count: int, k: int) -> W
         week_start=start,
         active_members=None if small(active, member_count, k) else active,
         checkin_days=sum(tally.checkins for tally in tallies) if active >= k else None,
-        mean_mood=_mean(tallies, "mood", k),
-        mean_craving=_mean(tallies, "craving", k),
+        mean_mood=_mean((tally.mood for tally in tallies), k),
+        mean_craving=_mean((tally.craving for tally in tallies), k),
     )
 
 
@@ -148,29 +174,26 @@ def _top_needs(
     ][:TOP_NEEDS]
 
 
-def _journeys(
+def _standing(
     session: Session, group_id: uuid.UUID, start: date, as_of: date, absence_days: int
-) -> tuple[int, dict[str, int], int, int, list[int]]:
-    """From the members' summaries: (member count, state counts, returns in the window, members
-    who returned in it, each member's cumulative days on track)."""
+) -> Standing:
     members = session.exec(_members(group_id)).all()
     summaries = session.exec(
         select(ProgressSummary).where(col(ProgressSummary.account_id).in_(_members(group_id)))
     ).all()
     states = dict.fromkeys(STATES, 0)
     returns = returners = 0
-    on_track_totals = []
+    days_on_track = []
     first, last = start.isoformat(), as_of.isoformat()
     for summary in summaries:
         if summary.last_checkin is None:
             continue  # no check-in yet: in no state
-        state = engine.state_at(summary.last_checkin, summary.last_is_lapse, as_of, absence_days)
-        states[f"members_{state.value}"] += 1
-        on_track_totals.append(summary.days_on_track_total)
+        states[state_at(summary.last_checkin, summary.last_is_lapse, as_of, absence_days)] += 1
+        days_on_track.append(summary.days_on_track_total)
         recent = [day for day in summary.return_days if first <= day <= last]
         returns += len(recent)
         returners += bool(recent)
-    return len(members), states, returns, returners, on_track_totals
+    return Standing(len(members), states, returns, returners, days_on_track)
 
 
 def aggregate(
@@ -178,25 +201,14 @@ def aggregate(
 ) -> AggregateOut:
     k = runtime.settings.effective_k
     start = as_of - timedelta(days=days - 1)
-    member_count, states, returns, returners, on_track_totals = _journeys(
-        session, group_id, start, as_of, runtime.settings.absence_days
-    )
+    standing = _standing(session, group_id, start, as_of, runtime.settings.absence_days)
+    member_count = standing.member_count
+    states = suppress_states(standing.states, member_count, k)
     window = [tally for _, tally in _tallies(session, group_id, start, as_of, weekly=False)]
     active = len(window)
     checkins = sum(tally.checkins for tally in window)
-    figures: dict[str, Any] = {
-        "active_members": None if small(active, member_count, k) else active,
-        "checkin_rate": round(checkins / (member_count * days), 3) if active >= k else None,
-        **suppress_states(states, member_count, k),
-        "returns_in_window": None if small(returners, member_count, k) else returns,
-        "median_days_on_track": (
-            float(median(on_track_totals)) if len(on_track_totals) >= k else None
-        ),
-        "mean_mood": _mean(window, "mood", k),
-        "mean_craving": _mean(window, "craving", k),
-    }
 
-    weeks_from = engine.week_start(start)
+    weeks_from = week_start(start)
     by_week: dict[date, list[Tally]] = defaultdict(list)
     for number, tally in _tallies(session, group_id, weeks_from, as_of, weekly=True):
         by_week[EPOCH_MONDAY + timedelta(days=7 * number)].append(tally)
@@ -206,19 +218,38 @@ def aggregate(
         weekly.append(_week(week, by_week.get(week, []), member_count, k))
         week += timedelta(days=7)
 
-    suppressed = [name for name, value in figures.items() if value is None]
-    for figures_of_week in weekly:
-        for name, value in figures_of_week.model_dump().items():
-            if value is None:
-                suppressed.append(f"weekly.{figures_of_week.week_start.isoformat()}.{name}")
-    return AggregateOut(
+    figures = AggregateOut(
         group_id=group_id,
         days=days,
         as_of=as_of,
         member_count=member_count,
         k=k,
+        active_members=None if small(active, member_count, k) else active,
+        checkin_rate=round(checkins / (member_count * days), 3) if active >= k else None,
+        members_on_track=states[State.ON_TRACK],
+        members_lapsed=states[State.LAPSED],
+        members_away=states[State.AWAY],
+        returns_in_window=(
+            None if small(standing.returners, member_count, k) else standing.returns
+        ),
+        median_days_on_track=(
+            float(median(standing.days_on_track)) if len(standing.days_on_track) >= k else None
+        ),
+        mean_mood=_mean((tally.mood for tally in window), k),
+        mean_craving=_mean((tally.craving for tally in window), k),
         top_needs=_top_needs(session, group_id, start, as_of, member_count, k),
         weekly=weekly,
-        suppressed=suppressed,
-        **figures,
+        suppressed=[],
     )
+    figures.suppressed = suppressed(figures)
+    return figures
+
+
+def suppressed(figures: AggregateOut) -> list[str]:
+    """The name of every figure left null, the weekly ones as `weekly.<week_start>.<name>`."""
+    names = [name for name, value in figures if value is None]
+    for week in figures.weekly:
+        names += [
+            f"weekly.{week.week_start.isoformat()}.{name}" for name, value in week if value is None
+        ]
+    return names

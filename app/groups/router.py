@@ -10,7 +10,6 @@ from app.accounts.deps import Caller, CurrentCaller, require_role
 from app.core.db import SessionDep
 from app.core.errors import validation_problem
 from app.core.openapi import problem_responses
-from app.core.responses import created
 from app.core.runtime import RuntimeDep, client_address
 from app.groups import aggregate, service
 from app.groups.access import (
@@ -55,11 +54,10 @@ def create_group(
     session: SessionDep,
     once: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> JSONResponse:
-        group = service.create(runtime, session, caller, body)
-        return created(group, f"/v1/groups/{group.id}")
-
-    return once.run(create)
+    return once.create(
+        lambda: service.create(runtime, session, caller, body),
+        lambda group: f"/v1/groups/{group.id}",
+    )
 
 
 @router.get(

@@ -131,7 +131,7 @@ def join(
         Subject(INVITE_PER_ACCOUNT, str(caller.account.id)),
         Subject(INVITE_PER_ADDRESS, address),
     ]
-    runtime.throttler.guard(session, subjects, now)
+    runtime.throttler.guard_and_commit(session, subjects, now)
     group = session.exec(
         select(PeerGroup).where(
             PeerGroup.invite_code_key == lookup_key(runtime.master_key, body.invite_code)

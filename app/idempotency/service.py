@@ -16,21 +16,23 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select, update
 
 from app.accounts.deps import CurrentCaller
-from app.accounts.keys import member_cipher
+from app.accounts.keys import ensure_cipher, open_cipher, open_sealed
 from app.core.db import SessionDep
 from app.core.errors import AppError
 from app.core.runtime import Runtime, RuntimeDep
 from app.models import IdempotencyRecord
 
+Made = TypeVar("Made", bound=BaseModel)
 KEEP_FOR = timedelta(hours=24)
 REPLAYED_HEADER = "Idempotent-Replayed"
 # Headers of the first response that a replay repeats.
@@ -70,7 +72,7 @@ class Idempotency:
         """`produce` carries out the request (committing its own transaction) and answers."""
         if self.key_digest is None:
             return produce()
-        earlier = self._reserve()
+        earlier = self._reserve_and_commit()
         if earlier is not None:
             return self._answer(earlier)
         event.listen(self.session, "before_commit", self._mark_committed)
@@ -79,28 +81,29 @@ class Idempotency:
         except AppError as error:
             # Refused after something was committed (a throttle counter, say): that refusal is
             # the answer a retry gets. Refused before: nothing happened, a retry runs again.
-            self._stop_listening()
-            if not self.committed:
-                self._forget()
-                raise
-            self._keep(error.to_response())
+            self._settle_and_commit(error.to_response())
             raise
         except BaseException:
-            self._stop_listening()
-            if not self.committed:
-                self._forget()
+            self._settle_and_commit(None)
             raise
-        self._stop_listening()
-        self._keep(response)
+        self._settle_and_commit(response)
         return response
 
-    def _stop_listening(self) -> None:
-        event.remove(self.session, "before_commit", self._mark_committed)
-        self.session.rollback()
+    def create(self, make: Callable[[], Made], location: Callable[[Made], str]) -> JSONResponse:
+        """A creating request carried out at most once: 201 with the new thing and its address
+        in `Location`, or the first answer again."""
+
+        def produce() -> JSONResponse:
+            made = make()
+            return JSONResponse(
+                made.model_dump(mode="json"), status_code=201, headers={"Location": location(made)}
+            )
+
+        return self.run(produce)
 
     # --- the record ---------------------------------------------------------------------------
 
-    def _reserve(self) -> IdempotencyRecord | None:
+    def _reserve_and_commit(self) -> IdempotencyRecord | None:
         """Insert the record as `started`; if the key is taken, return the earlier record."""
         session, now = self.session, self.runtime.clock()
         session.exec(
@@ -137,27 +140,29 @@ class Idempotency:
             )
             self.committed = True
 
-    def _forget(self) -> None:
-        self.session.exec(
-            delete(IdempotencyRecord).where(col(IdempotencyRecord.id) == self.record_id)
-        )
-        self.session.commit()
-
-    def _keep(self, response: Response) -> None:
-        kept = {
-            "body": json.loads(bytes(response.body)),
-            "media_type": response.media_type,
-            "headers": {
-                name: value for name, value in response.headers.items() if name in KEPT_HEADERS
-            },
-        }
-        cipher = member_cipher(self.runtime, self.session, self.account_id)
-        sealed = cipher.seal_json("idempotency", str(self.record_id), "response", kept)
-        self.session.exec(
-            update(IdempotencyRecord)
-            .where(col(IdempotencyRecord.id) == self.record_id)
-            .values(state="done", status_code=response.status_code, response_sealed=sealed)
-        )
+    def _settle_and_commit(self, response: Response | None) -> None:
+        """After the request: keep its answer if its change was committed (an answer lost to an
+        unexpected error leaves the record `committed`: retries get 409), else free the key."""
+        event.remove(self.session, "before_commit", self._mark_committed)
+        self.session.rollback()  # whatever the request left uncommitted
+        record = col(IdempotencyRecord.id) == self.record_id
+        if not self.committed:
+            self.session.exec(delete(IdempotencyRecord).where(record))
+        elif response is not None:
+            kept = {
+                "body": json.loads(bytes(response.body)),
+                "media_type": response.media_type,
+                "headers": {
+                    name: value for name, value in response.headers.items() if name in KEPT_HEADERS
+                },
+            }
+            cipher = ensure_cipher(self.runtime, self.session, self.account_id)
+            sealed = cipher.seal_json("idempotency", str(self.record_id), "response", kept)
+            self.session.exec(
+                update(IdempotencyRecord)
+                .where(record)
+                .values(state="done", status_code=response.status_code, response_sealed=sealed)
+            )
         self.session.commit()
 
     def _answer(self, earlier: IdempotencyRecord) -> JSONResponse:
@@ -177,9 +182,9 @@ class Idempotency:
                 "before sending a new request.",
                 headers={"Retry-After": "1"},
             )
-        cipher = member_cipher(self.runtime, self.session, self.account_id)
-        kept: dict[str, Any] = cipher.open_json(
-            "idempotency", str(earlier.id), "response", earlier.response_sealed
+        cipher = open_cipher(self.runtime, self.session, self.account_id)
+        kept: dict[str, Any] = open_sealed(
+            cipher, "idempotency", str(earlier.id), "response", earlier.response_sealed
         )
         return JSONResponse(
             kept["body"],

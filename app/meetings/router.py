@@ -7,7 +7,6 @@ from fastapi.responses import JSONResponse
 
 from app.core.caching import public_json
 from app.core.db import SessionDep
-from app.core.responses import created
 from app.core.runtime import RuntimeDep
 from app.groups.access import FACILITATOR, IN_GROUP, Facilitating, InGroup
 from app.idempotency.service import IdempotencyDep
@@ -32,11 +31,10 @@ def add_meeting(
     session: SessionDep,
     once: IdempotencyDep,
 ) -> JSONResponse:
-    def add() -> JSONResponse:
-        meeting = meetings.create(runtime, session, access, body)
-        return created(meeting, f"/v1/groups/{access.group.id}/meetings/{meeting.id}")
-
-    return once.run(add)
+    return once.create(
+        lambda: meetings.create(runtime, session, access, body),
+        lambda meeting: f"/v1/groups/{access.group.id}/meetings/{meeting.id}",
+    )
 
 
 @router.get(

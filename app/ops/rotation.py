@@ -15,9 +15,9 @@ from sqlalchemy import delete, text
 from sqlmodel import Session, select
 
 from app.core.crypto import (
+    refuse_other_key,
     replace_key_check,
     unwrap_data_key,
-    verify_master_key,
     wrap_data_key,
 )
 from app.groups.invites import read_invite_code, seal_invite_code
@@ -32,7 +32,7 @@ class Rotation:
 
 def rotate_master_key(session: Session, old_key: bytes, new_key: bytes) -> Rotation:
     """Rewrap everything under `new_key`; commits only when all of it is done."""
-    verify_master_key(session, old_key)  # MasterKeyError: not this database's key
+    refuse_other_key(session, old_key)  # MasterKeyError: not this database's key
     if session.get_bind().dialect.name == "postgresql":
         # No account or group may be created with the old key while this runs (SQLite's writer
         # holds the database's write lock from BEGIN IMMEDIATE on).

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.core.crypto import MasterKeyError, verify_master_key
-from app.core.db import new_session
 from app.core.errors import AppError
 from app.core.openapi import problem_responses
 from app.core.runtime import RuntimeDep
@@ -24,8 +23,7 @@ def healthz() -> dict[str, str]:
 def readyz(runtime: RuntimeDep) -> dict[str, str]:
     """503 while the database does not answer or the master key does not belong to it."""
     try:
-        with new_session(runtime.database.writer) as session:
-            verify_master_key(session, runtime.master_key)
+        verify_master_key(runtime.database.writer, runtime.master_key)
     except MasterKeyError as exc:
         log.error("readiness: %s", exc)
         raise _not_ready("The service's master key does not match its database.") from exc

@@ -14,7 +14,6 @@ from app.core.db import SessionDep
 from app.core.errors import validation_problem
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
-from app.core.responses import created
 from app.core.runtime import RuntimeDep
 from app.idempotency.service import IdempotencyDep
 from app.resources import crisis, service, transfer
@@ -142,11 +141,10 @@ def get_resource(resource_id: uuid.UUID, request: Request, session: SessionDep) 
 def create_resource(
     body: ResourceIn, _admin: Admin, runtime: RuntimeDep, session: SessionDep, once: IdempotencyDep
 ) -> JSONResponse:
-    def create() -> JSONResponse:
-        resource = service.create(runtime, session, body)
-        return created(resource, f"/v1/resources/{resource.id}")
-
-    return once.run(create)
+    return once.create(
+        lambda: service.create(runtime, session, body),
+        lambda resource: f"/v1/resources/{resource.id}",
+    )
 
 
 @router.patch(

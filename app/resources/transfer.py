@@ -21,7 +21,7 @@ from app.core.db import Database, in_slices, new_session
 from app.core.errors import AppError
 from app.models import Organization, Service, Taxonomy, TaxonomyTerm
 from app.resources.documents import location_ids
-from app.resources.hsds import stream_services
+from app.resources.hsds.rendering import stream_services
 from app.resources.service import shared_locations, store
 
 SCHEMA_PATH = Path(__file__).parent / "hsds_schema" / "service_with_definitions.json"

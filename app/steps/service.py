@@ -5,9 +5,9 @@ import uuid
 from sqlmodel import Session, col, delete, select
 
 from app.accounts.deps import Caller
-from app.accounts.keys import MemberCipher, member_cipher
+from app.accounts.keys import MemberCipher, ensure_cipher, open_cipher, open_sealed
 from app.core.runtime import Runtime
-from app.models import MemberKey, StepProgress
+from app.models import StepProgress
 from app.steps.program import STEPS
 from app.steps.schemas import MyStepOut, StepIn
 
@@ -17,7 +17,7 @@ def _out(number: int, row: StepProgress | None, cipher: MemberCipher | None) -> 
         return MyStepOut(
             number=number, status="not_started", revisits=0, note=None, updated_at=None
         )
-    note = cipher.open_json("step", str(number), "note", row.note_sealed) if cipher else None
+    note = open_sealed(cipher, "step", str(number), "note", row.note_sealed)
     return MyStepOut(
         number=number,
         status=row.status,
@@ -34,8 +34,7 @@ def my_steps(runtime: Runtime, session: Session, account_id: uuid.UUID) -> list[
             select(StepProgress).where(StepProgress.account_id == account_id)
         ).all()
     }
-    has_key = session.get(MemberKey, account_id) is not None
-    cipher = member_cipher(runtime, session, account_id) if rows and has_key else None
+    cipher = open_cipher(runtime, session, account_id) if rows else None
     return [_out(step.number, rows.get(step.number), cipher) for step in STEPS]
 
 
@@ -43,7 +42,7 @@ def set_step(
     runtime: Runtime, session: Session, caller: Caller, number: int, body: StepIn
 ) -> MyStepOut:
     account_id = caller.account.id
-    cipher = member_cipher(runtime, session, account_id)
+    cipher = ensure_cipher(runtime, session, account_id)
     row = session.exec(
         select(StepProgress)
         .where(StepProgress.account_id == account_id, StepProgress.number == number)

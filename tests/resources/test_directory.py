@@ -147,6 +147,7 @@ def test_delete_leaves_a_tombstone_that_nothing_shows(
             "schedules": [{"days": ["XX"], "opens_at": "9", "closes_at": "17:00"}],
         },
         {"name": "X", "categories": ["shelter"], "status": "maybe"},
+        {"name": "X", "categories": ["shelter"], "status": None},  # active unless said otherwise
         {"name": "X", "categories": ["shelter"], "colour": "red"},
     ],
 )
