@@ -30,7 +30,7 @@ def _check_handle(value: str) -> str:
     return value
 
 
-def _check_timezone(value: str) -> str:
+def check_timezone(value: str) -> str:
     problem = timezone_problem(value)
     if problem:
         raise PydanticCustomError("timezone", problem)
@@ -53,7 +53,7 @@ Handle = Annotated[
     AfterValidator(_check_handle),
 ]
 Timezone = Annotated[
-    str, Field(max_length=64, examples=["America/Chicago"]), AfterValidator(_check_timezone)
+    str, Field(max_length=64, examples=["America/Chicago"]), AfterValidator(check_timezone)
 ]
 Password = Annotated[
     str,

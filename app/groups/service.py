@@ -241,8 +241,9 @@ def member_progress(
     runtime: Runtime, session: Session, access: GroupAccess, membership_id: uuid.UUID
 ) -> ProgressOut:
     """A sharing member's journey figures (never notes, triggers or check-in rows). Without
-    consent the answer is the same 404 as for a membership that does not exist. The read is in
-    the member's access log before the figures leave."""
+    consent the answer is the same 404 as for a membership that does not exist, and consent is
+    checked again inside the snapshot the figures come from. The read is in the member's access
+    log before the figures leave."""
     membership = _member(session, access, membership_id)
     if not membership.share_progress:
         raise not_found("member")
@@ -259,7 +260,13 @@ def member_progress(
             )
         )
         writer.commit()
-    return journey_for(runtime, member, member_today(member, now))
+
+    def still_shared(snapshot: Session) -> None:
+        current = snapshot.get(Membership, membership.id)
+        if current is None or not current.share_progress:
+            raise not_found("member")
+
+    return journey_for(runtime, member, member_today(member, now), first=still_shared)
 
 
 # --- the member's access log and account data -------------------------------------------------

@@ -81,7 +81,7 @@ class Idempotency:
         except AppError as error:
             # Refused after something was committed (a throttle counter, say): that refusal is
             # the answer a retry gets. Refused before: nothing happened, a retry runs again.
-            self._settle_and_commit(error.to_response())
+            self._settle_and_commit(error.to_response() if self.committed else None)
             raise
         except BaseException:
             self._settle_and_commit(None)
@@ -141,12 +141,13 @@ class Idempotency:
             self.committed = True
 
     def _settle_and_commit(self, response: Response | None) -> None:
-        """After the request: keep its answer if its change was committed (an answer lost to an
-        unexpected error leaves the record `committed`: retries get 409), else free the key."""
+        """After the request: keep the answer a retry must get. Without one, free the key if
+        nothing was committed; an answer lost after a commit leaves the record `committed`, and
+        retries get 409."""
         event.remove(self.session, "before_commit", self._mark_committed)
         self.session.rollback()  # whatever the request left uncommitted
         record = col(IdempotencyRecord.id) == self.record_id
-        if not self.committed:
+        if response is None and not self.committed:
             self.session.exec(delete(IdempotencyRecord).where(record))
         elif response is not None:
             kept = {

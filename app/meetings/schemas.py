@@ -7,10 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from app.accounts.schemas import Timezone
+from app.accounts.schemas import check_timezone
 from app.core.schemas import StrictInput, never_null, partial
 
 TYPES_PATH = Path(__file__).parent / "meeting_types.json"
@@ -24,7 +24,7 @@ def meeting_types() -> dict[str, Any]:
     return types
 
 
-def _known_types(codes: list[str]) -> list[str]:
+def known_types(codes: list[str]) -> list[str]:
     unknown = [code for code in codes if code not in meeting_types()]
     if unknown:
         raise PydanticCustomError(
@@ -38,7 +38,6 @@ def _known_types(codes: list[str]) -> list[str]:
 
 
 Clock = Annotated[str, Field(pattern=CLOCK, examples=["18:30"])]
-Types = Annotated[list[str], Field(max_length=20), AfterValidator(_known_types)]
 ConferenceUrl = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s]+$")]
 ConferencePhone = Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9][0-9,*#]{2,39}$")]
 
@@ -52,14 +51,14 @@ class _Meeting(BaseModel):
     day: Annotated[int, Field(ge=0, le=6, description="0 is Sunday, 6 is Saturday")]
     time: Clock
     end_time: Clock | None = None
-    timezone: Timezone
+    timezone: Annotated[str, Field(max_length=64, examples=["America/Chicago"])]
     online: bool = False
     conference_url: ConferenceUrl | None = None
     conference_phone: ConferencePhone | None = None
     address: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     approximate: bool = False
     public: bool = False
-    types: Types = Field(default_factory=list)
+    types: Annotated[list[str], Field(max_length=20)] = Field(default_factory=list)
 
 
 FIELDS = tuple(_Meeting.model_fields)
@@ -68,6 +67,18 @@ NEVER_NULL = never_null(_Meeting)
 
 class MeetingIn(StrictInput, _Meeting):
     """A weekly meeting: in person with its exact address, or online with a way to join."""
+
+    # Checked on the way in only: the tz database and the type codes can change under stored
+    # meetings, and those must stay readable.
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @field_validator("types")
+    @classmethod
+    def _known_types(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else known_types(value)
 
 
 if TYPE_CHECKING:

@@ -1,6 +1,7 @@
 """Loads a member's check-in days and hands them to the pure engine."""
 
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlmodel import Session
@@ -54,12 +55,21 @@ def journey_of(
     return engine.journey(load_days(session, account_id, day), tracks, day, absence_days)
 
 
-def journey_for(runtime: Runtime, account: Account, as_of: date) -> ProgressOut:
+def journey_for(
+    runtime: Runtime,
+    account: Account,
+    as_of: date,
+    first: Callable[[Session], None] | None = None,
+) -> ProgressOut:
     """A member's journey as of a day: what the member sees, and what a facilitator sees while the
     member shares it. Read in a short session of its own from one snapshot of the database, so
-    the summary and the recent days always agree."""
+    the summary and the recent days always agree. `first` runs at the start of that snapshot and
+    may refuse by raising: a facilitator's read checks there that the member still shares, so
+    nothing written after they stopped can be in it."""
     with new_session(runtime.database.reader) as session:
         same_snapshot(session)
+        if first is not None:
+            first(session)
         tracks = [(track.slug, track.label) for track in active_tracks(session, account.id)]
         journey = journey_of(session, account.id, tracks, as_of, runtime.settings.absence_days)
     return ProgressOut.model_validate(journey, from_attributes=True)

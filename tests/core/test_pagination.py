@@ -130,6 +130,7 @@ def test_every_list_refuses_a_bad_cursor_with_the_same_problem(
             f"{payload}A.{signature}",  # one character added by hand
             f"{payload}.{signature[:-1]}{'0' if signature[-1] != '0' else '1'}",
             *others,  # a real cursor of another list
+            cursor + "A" * 600,  # longer than any cursor of ours
         ]
         for value in bad:
             response = client.get(path, params={"limit": 1, "cursor": value}, headers=headers)
@@ -139,6 +140,14 @@ def test_every_list_refuses_a_bad_cursor_with_the_same_problem(
         good = client.get(path, params={"limit": 1, "cursor": cursor}, headers=headers)
         assert good.status_code == 200, path
     assert all(refusal == refusals[0] for refusal in refusals), refusals
+
+
+def test_an_empty_cursor_asks_for_the_first_page(client: TestClient, app: FastAPI) -> None:
+    for path, (_, headers) in first_cursors(client, app).items():
+        first = client.get(path, params={"limit": 1}, headers=headers).json()
+        empty = client.get(path, params={"limit": 1, "cursor": ""}, headers=headers)
+        assert empty.status_code == 200, path
+        assert empty.json()["items"] == first["items"], path
 
 
 def test_the_crafted_sessions_cursor_is_a_422_not_a_500(client: TestClient) -> None:

@@ -2,7 +2,7 @@
 (SECURITY 16, 19)."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -110,29 +110,35 @@ def test_facilitators_share_nothing(client: TestClient, circle: dict[str, Any]) 
 
 
 @contextmanager
-def check_in_between_reads(
-    client: TestClient, app: FastAPI, member: dict[str, Any], **body: Any
-) -> Iterator[list[int]]:
-    """Right after a request reads a progress summary, the member checks in (another request,
-    while the first is still reading). Yields the new check-in's status once it has happened."""
+def right_after_reading(
+    app: FastAPI, marker: str, action: Callable[[], Any]
+) -> Iterator[list[bool]]:
+    """Runs `action` (other requests, while the first is still reading) right after the first
+    SELECT whose SQL contains `marker`. Yields a list that holds True once it has run."""
     engine = app.state.runtime.database.reader
-    happened: list[int] = []
+    happened: list[bool] = []
 
     def after_read(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if happened or not statement.lstrip().upper().startswith("SELECT"):
             return
-        if "FROM progress_summary" in statement:
-            happened.append(0)  # before the request: its own reads must not come back here
-            response = client.put(
-                f"/v1/checkins/{TODAY.isoformat()}", json=body, headers=member["headers"]
-            )
-            happened[0] = response.status_code
+        if marker in statement:
+            happened.append(True)  # first: the action's own reads must not come back here
+            action()
 
     event.listen(engine, "after_cursor_execute", after_read)
     try:
         yield happened
     finally:
         event.remove(engine, "after_cursor_execute", after_read)
+
+
+def heavy_lapse_today(client: TestClient, member: dict[str, Any]) -> None:
+    response = client.put(
+        f"/v1/checkins/{TODAY.isoformat()}",
+        json={"lapses": {"recovery": "heavy"}},
+        headers=member["headers"],
+    )
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("reader", ["member", "facilitator"])
@@ -149,10 +155,38 @@ def test_a_journey_is_read_from_one_moment(
         path, headers = progress_path(circle), circle["facilitator"]["headers"]
     before = client.get(path, headers=headers).json()
 
-    with check_in_between_reads(client, app, sharing, lapses={"recovery": "heavy"}) as happened:
+    with right_after_reading(
+        app, "FROM progress_summary", lambda: heavy_lapse_today(client, sharing)
+    ) as happened:
         during = client.get(path, headers=headers).json()
-    assert happened == [200]  # today's check-in replaced between the two reads
+    assert happened  # today's check-in was replaced between the two reads
     after = client.get(path, headers=headers).json()
 
     assert before != after
     assert during in (before, after)
+
+
+def test_a_read_racing_a_revocation_shows_nothing_from_after_it(
+    client: TestClient, app: FastAPI, circle: dict[str, Any]
+) -> None:
+    """The member stops sharing and checks in while a facilitator's read is under way (just
+    after its consent check): the facilitator gets a 404, or the journey as it was before."""
+    sharing, facilitator = circle["sharing"], circle["facilitator"]
+    for days_ago in (3, 2, 1, 0):
+        check_in(client, sharing, days_ago, craving=2)
+    path = progress_path(circle)
+    before = client.get(path, headers=facilitator["headers"]).json()
+
+    def revoke_then_check_in() -> None:
+        revoked = client.patch(
+            f"/v1/groups/{circle['group']['id']}/membership",
+            json={"share_progress": False},
+            headers=sharing["headers"],
+        )
+        assert revoked.status_code == 200
+        heavy_lapse_today(client, sharing)
+
+    with right_after_reading(app, "WHERE membership.id =", revoke_then_check_in) as happened:
+        during = client.get(path, headers=facilitator["headers"])
+    assert happened
+    assert during.status_code == 404 or during.json() == before, during.json()

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.groups.conftest import check_in
 
@@ -150,3 +152,28 @@ def test_a_change_that_breaks_a_meeting_gets_422(
     assert client.patch(path, json={"types": ["ZZZ"]}, headers=headers).status_code == 422
     unchanged = client.get(path, headers=headers).json()
     assert (unchanged["online"], unchanged["name"]) == (False, "Tuesday Serenity")
+
+
+def test_a_meeting_stays_readable_after_the_rules_it_was_checked_by_change(
+    client: TestClient, app: FastAPI, circle: dict[str, Any]
+) -> None:
+    """A type code retired from Meeting Guide's list, or a time zone gone from the tz database,
+    is refused in a new write, but a meeting stored with one is still shown and still listed."""
+    meeting = add(client, circle, IN_PERSON)
+    with app.state.runtime.database.writer.begin() as connection:
+        connection.execute(
+            text("UPDATE meeting SET types = :types, timezone = :zone"),
+            {"types": '["ZZZ-retired"]', "zone": "US/Pacific-New"},
+        )
+    headers = circle["sharing"]["headers"]
+    path = f"/v1/groups/{circle['group']['id']}/meetings"
+    shown = client.get(f"{path}/{meeting['id']}", headers=headers)
+    assert shown.status_code == 200, shown.text
+    assert (shown.json()["types"], shown.json()["timezone"]) == (["ZZZ-retired"], "US/Pacific-New")
+    assert client.get(path, headers=headers).status_code == 200
+    assert client.get("/meetings.json").status_code == 200
+    for retired in ({"types": ["ZZZ-retired"]}, {"timezone": "US/Pacific-New"}):
+        refused = client.post(
+            path, json={**IN_PERSON, **retired}, headers=circle["facilitator"]["headers"]
+        )
+        assert refused.status_code == 422, retired
