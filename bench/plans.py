@@ -25,6 +25,7 @@ from sqlmodel import col, select  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.crypto import new_key_text  # noqa: E402
 from app.core.db import Database, create_database, new_session  # noqa: E402
+from app.core.pagination import PageParams  # noqa: E402
 from app.core.security import token_digest  # noqa: E402
 from app.groups.aggregate import aggregate  # noqa: E402
 from app.main import create_app  # noqa: E402
@@ -98,7 +99,7 @@ def main() -> None:
                 lng=-87.63,
                 radius_km=25,
             )
-            search(session, query, datetime.now(UTC), 20, None, b"k" * 32)
+            search(session, query, datetime.now(UTC), PageParams(20, None), b"k" * 32)
 
     def group_aggregate() -> None:
         with new_session(database.reader) as session:
