@@ -34,6 +34,12 @@ from app.models import IdempotencyRecord
 
 Made = TypeVar("Made", bound=BaseModel)
 KEEP_FOR = timedelta(hours=24)
+# A record still `started` this long after its request began belongs to a request that ended
+# without committing (its commit moves the record on): a retry may run again. Longer than any
+# request can take, SQLite's longest busy timeout included.
+ABANDONED_AFTER = timedelta(minutes=5)
+# Answers that mean "not now": a retry must be carried out, never answered with them again.
+TRY_AGAIN_LATER = frozenset({429, 503})
 REPLAYED_HEADER = "Idempotent-Replayed"
 # Headers of the first response that a replay repeats.
 KEPT_HEADERS = ("location", "etag")
@@ -76,12 +82,15 @@ class Idempotency:
         if earlier is not None:
             return self._answer(earlier)
         event.listen(self.session, "before_commit", self._mark_committed)
+        event.listen(self.session, "after_commit", self._committed)
         try:
             response = produce()
         except AppError as error:
             # Refused after something was committed (a throttle counter, say): that refusal is
-            # the answer a retry gets. Refused before: nothing happened, a retry runs again.
-            self._settle_and_commit(error.to_response() if self.committed else None)
+            # the answer a retry gets. Refused before, or told to come back later (429, 503):
+            # a retry runs again.
+            keep = self.committed and error.status not in TRY_AGAIN_LATER
+            self._settle_and_commit(error.to_response() if keep else None, forget=not keep)
             raise
         except BaseException:
             self._settle_and_commit(None)
@@ -104,50 +113,73 @@ class Idempotency:
     # --- the record ---------------------------------------------------------------------------
 
     def _reserve_and_commit(self) -> IdempotencyRecord | None:
-        """Insert the record as `started`; if the key is taken, return the earlier record."""
+        """Insert the record as `started`; if the key is taken, return the earlier record (an
+        abandoned one is cleared and the key taken over)."""
         session, now = self.session, self.runtime.clock()
         session.exec(
             delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < now - KEEP_FOR)
         )
-        record = IdempotencyRecord(
-            account_id=self.account_id,
-            key_digest=self.key_digest or "",
-            fingerprint=self.fingerprint,
-            state="started",
-            created_at=now,
-        )
-        session.add(record)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return session.exec(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.account_id == self.account_id,
-                    IdempotencyRecord.key_digest == self.key_digest,
+        for _ in range(2):
+            record = IdempotencyRecord(
+                account_id=self.account_id,
+                key_digest=self.key_digest or "",
+                fingerprint=self.fingerprint,
+                state="started",
+                created_at=now,
+            )
+            session.add(record)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                earlier = self._earlier()
+                if earlier.state != "started" or earlier.created_at > now - ABANDONED_AFTER:
+                    return earlier
+                session.exec(
+                    delete(IdempotencyRecord).where(
+                        col(IdempotencyRecord.id) == earlier.id,
+                        col(IdempotencyRecord.state) == "started",
+                    )
                 )
-            ).one()
-        self.record_id = record.id
-        return None
+                session.commit()
+                continue
+            self.record_id = record.id
+            return None
+        return self._earlier()  # another retry took the key over a moment ago
+
+    def _earlier(self) -> IdempotencyRecord:
+        return self.session.exec(
+            select(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.account_id == self.account_id,
+                IdempotencyRecord.key_digest == self.key_digest,
+            )
+            .execution_options(populate_existing=True)
+        ).one()
 
     def _mark_committed(self, session: Session) -> None:
-        # Runs inside the transaction that creates the object (and any later one, harmlessly).
+        # Inside the transaction that creates the object: the record says so in the same commit
+        # (and again, harmlessly, in any later one).
         if not self.committed:
             session.exec(
                 update(IdempotencyRecord)
                 .where(col(IdempotencyRecord.id) == self.record_id)
                 .values(state="committed")
             )
-            self.committed = True
 
-    def _settle_and_commit(self, response: Response | None) -> None:
+    def _committed(self, _session: Session) -> None:
+        # Only once a commit has gone through: a COMMIT that fails leaves nothing behind.
+        self.committed = True
+
+    def _settle_and_commit(self, response: Response | None, forget: bool = False) -> None:
         """After the request: keep the answer a retry must get. Without one, free the key if
-        nothing was committed; an answer lost after a commit leaves the record `committed`, and
-        retries get 409."""
+        nothing was committed (or `forget`); an answer lost after the request's commit leaves the
+        record `committed`, and retries get 409."""
         event.remove(self.session, "before_commit", self._mark_committed)
+        event.remove(self.session, "after_commit", self._committed)
         self.session.rollback()  # whatever the request left uncommitted
         record = col(IdempotencyRecord.id) == self.record_id
-        if response is None and not self.committed:
+        if response is None and (forget or not self.committed):
             self.session.exec(delete(IdempotencyRecord).where(record))
         elif response is not None:
             kept = {

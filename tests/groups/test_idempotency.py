@@ -3,12 +3,16 @@ second object."""
 
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from tests.conftest import FakeClock
 from tests.factories import auth, register
 from tests.groups.conftest import make_facilitator, make_group
 
@@ -220,3 +224,82 @@ def test_the_creating_posts_document_the_header_and_its_409(client: TestClient) 
         "POST /v1/groups/{group_id}/meetings",
         "POST /v1/resources",
     }
+
+
+def test_a_429_is_never_kept_the_retry_runs_once_the_wait_is_over(
+    client: TestClient, admin: dict[str, str], clock: FakeClock
+) -> None:
+    """A member blocked from joining for a while (too many wrong codes) retries with the same
+    key after the wait: the join happens, the 429 is not replayed for a day."""
+    group = make_group(client, make_facilitator(client, admin))
+    member = register(client)
+    wrong = {"invite_code": "WRONG-CODE-0000", "share_progress": False}
+    for attempt in range(10):
+        guessed = client.post(
+            "/v1/groups/join",
+            json=wrong,
+            headers={**auth(member), "Idempotency-Key": f"g{attempt}"},
+        )
+        assert guessed.status_code == 404
+    headers = {**auth(member), "Idempotency-Key": "join-after-the-wait"}
+    right = {"invite_code": group["invite_code"], "share_progress": False}
+    blocked = client.post("/v1/groups/join", json=right, headers=headers)
+    assert blocked.status_code == 429
+    clock.advance(seconds=int(blocked.headers["retry-after"]) + 1)
+    joined = client.post("/v1/groups/join", json=right, headers=headers)
+    assert joined.status_code == 201, joined.text
+    assert "idempotent-replayed" not in joined.headers
+
+
+@contextmanager
+def commits_fail(app: FastAPI, monkeypatch: pytest.MonkeyPatch, which: set[int]) -> Iterator[None]:
+    """The numbered COMMITs (1 is the first after entering) fail in the driver."""
+    engine = app.state.runtime.database.writer
+    dialect, seen = engine.dialect, [0]
+    real_commit = dialect.do_commit
+
+    def commit(dbapi_connection: Any) -> None:
+        seen[0] += 1
+        if seen[0] in which:
+            if dialect.name != "sqlite":
+                dbapi_connection.rollback()
+            raise dialect.loaded_dbapi.OperationalError("injected: COMMIT failed")
+        real_commit(dbapi_connection)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(dialect, "do_commit", commit)
+        yield
+
+
+def test_a_503_is_never_kept_the_retry_creates_the_object_once(
+    client: TestClient, admin: dict[str, str], app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facilitator = make_facilitator(client, admin)
+    with commits_fail(app, monkeypatch, {2}):  # 1 reserves the key, 2 creates the group
+        failed = post_group(client, facilitator, "flaky-1", {"name": "Flaky"})
+    assert failed.status_code == 503
+    assert my_groups(client, facilitator) == []
+    retry = post_group(client, facilitator, "flaky-1", {"name": "Flaky"})
+    assert retry.status_code == 201, retry.text
+    assert "idempotent-replayed" not in retry.headers
+    assert [group["name"] for group in my_groups(client, facilitator)] == ["Flaky"]
+
+
+def test_a_key_left_by_a_request_that_died_before_committing_is_taken_over_later(
+    client: TestClient,
+    admin: dict[str, str],
+    app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FakeClock,
+) -> None:
+    """The group's commit fails, and so does clearing the key: the record stays `started`.
+    Retries get 409 while the first request could still be running, then run again."""
+    facilitator = make_facilitator(client, admin)
+    with commits_fail(app, monkeypatch, {2, 3}):
+        assert post_group(client, facilitator, "died-1", {"name": "Late"}).status_code == 503
+    assert post_group(client, facilitator, "died-1", {"name": "Late"}).status_code == 409
+    clock.advance(minutes=6)
+    retry = post_group(client, facilitator, "died-1", {"name": "Late"})
+    assert retry.status_code == 201, retry.text
+    assert post_group(client, facilitator, "died-1", {"name": "Late"}).json() == retry.json()
+    assert [group["name"] for group in my_groups(client, facilitator)] == ["Late"]
