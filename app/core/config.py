@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated
     # addresses). Throttling counts per client address, so only real proxies belong here.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Where clients reach the service (https://waymark.example.org), for the few absolute links
+    # it gives; without it they are relative. Never taken from a request's Host header.
+    public_url: Annotated[str, Field(pattern=r"^https?://[^/\s]+(/[^\s]*)?$")] | None = None
     # Request threads per worker (blocking handlers run in a thread pool).
     threads: int = Field(default=40, ge=1, le=200)
 
@@ -51,6 +54,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("public_url", mode="after")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
 
     @property
     def effective_database_url(self) -> str:

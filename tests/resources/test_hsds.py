@@ -1,13 +1,15 @@
 """The HSDS 3.x interface (contract §6.1): valid documents, Page objects, ndjson, filters."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.main import create_app
 from app.resources.categories import TAXONOMY_ID, category_id
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, make_settings
 from tests.resources.conftest import PAGE_KEYS, valid
 
 CANARIES = ("77 Canary Lane", "41.912345", "-87.654321")
@@ -16,8 +18,28 @@ CANARIES = ("77 Canary Lane", "41.912345", "-87.654321")
 def test_root_says_version_profile_and_openapi(client: TestClient) -> None:
     about = client.get("/hsds/").json()
     assert about["version"].startswith("3.")
-    assert about["openapi_url"].endswith("/openapi.json")
+    assert about["openapi_url"] == "/openapi.json"
     assert about["profile"]
+
+
+def test_a_forged_host_never_reaches_the_cacheable_root(client: TestClient) -> None:
+    """The root is publicly cacheable: a Host header sent by anyone must not end up in it for
+    everyone (a cache keyed without Host would hand the forged link to the next reader)."""
+    forged = client.get("/hsds/", headers={"Host": "phish.example", "X-Forwarded-Host": "x.test"})
+    plain = client.get("/hsds/")
+    assert forged.headers["cache-control"].startswith("public")
+    assert "phish.example" not in forged.text
+    assert "x.test" not in forged.text
+    assert forged.content == plain.content
+
+
+def test_the_root_links_to_the_configured_public_url(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = make_settings(database_url, tmp_path, public_url="https://waymark.example.org/")
+    with TestClient(create_app(settings, clock=clock)) as client:
+        about = client.get("/hsds/", headers={"Host": "phish.example"}).json()
+    assert about["openapi_url"] == "https://waymark.example.org/openapi.json"
 
 
 def test_every_service_validates_fully_nested(

@@ -200,14 +200,11 @@ def _by_distance_or(distance: Any, otherwise: Any) -> list[Any]:
 
 
 @router.get("/", summary="About this HSDS API")
-def about(request: Request) -> Response:
+def about(request: Request, runtime: RuntimeDep) -> Response:
+    # Never built from the request's Host: a shared cache would keep whatever a caller sent.
+    openapi_url = f"{runtime.settings.public_url or ''}{request.app.openapi_url}"
     return public_json(
-        request,
-        {
-            "version": HSDS_VERSION,
-            "profile": PROFILE,
-            "openapi_url": str(request.url_for("openapi")),
-        },
+        request, {"version": HSDS_VERSION, "profile": PROFILE, "openapi_url": openapi_url}
     )
 
 
