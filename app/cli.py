@@ -218,6 +218,8 @@ def rotate_master_key(settings: Settings, path: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Whatever Waymark writes (the database, a generated key, a backup) is for its own user only.
+    os.umask(0o077)
     parser = argparse.ArgumentParser(prog="waymark", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the API with uvicorn")

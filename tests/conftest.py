@@ -71,11 +71,16 @@ def drop_pg_database(url: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # A developer's own WAYMARK_* settings must not change what the tests see.
     for name in list(os.environ):
         if name.startswith("WAYMARK_") and not name.startswith("WAYMARK_TEST_"):
             monkeypatch.delenv(name)
+    # `waymark` commands run in-process set the umask for the whole process.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,10 @@
 """The `waymark` command: migrate, seed (idempotent), create-admin, backup."""
 
+import os
 import shutil
+import stat
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -324,3 +327,39 @@ def test_rotate_master_key_changes_nothing_when_it_cannot_finish(
     assert client.get("/readyz").status_code == 200
     assert login(client, member["account"]["handle"])
     assert client.get("/v1/me", headers=auth(member)).status_code == 200
+
+
+def test_the_data_folder_and_database_files_are_for_the_service_user_only(
+    tmp_path: Path,
+) -> None:
+    """Another account on a shared machine must not read the database, its journal or the key:
+    `waymark migrate` from a shell with the usual umask (022) makes them 0700 and 0600."""
+    data = tmp_path / "data"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "WAYMARK_DATA_DIR": str(data),
+        "WAYMARK_ARGON2_MEMORY_KIB": "1024",
+    }
+    done = subprocess.run(  # noqa: S603 (our own command)
+        ["/bin/sh", "-c", f"umask 022 && exec {sys.executable} -m app.cli migrate"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    files = [path for path in data.iterdir() if path.is_file()]
+    assert "waymark.db" in {path.name for path in files}
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_a_database_file_left_readable_by_others_is_closed(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    path.write_bytes(b"")
+    path.chmod(0o644)
+    create_database(f"sqlite:///{path}").dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -6,6 +6,7 @@ then writes cannot fail half-way with "database is locked". PostgreSQL is the pr
 """
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -96,6 +97,17 @@ def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
             write_lock.release()
 
 
+def _private_file(path: Path) -> None:
+    """Make the database file, and a missing folder for it, readable by this user only (files an
+    older version left readable to others are closed). SQLite gives its journal files (-wal,
+    -shm) the database file's permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
 def create_database(url: str, sqlite_busy_seconds: float = DEFAULT_SQLITE_BUSY_SECONDS) -> Database:
     """Past `sqlite_busy_seconds` waiting for SQLite's write lock, a request fails with 503."""
     parsed = make_url(url)
@@ -104,7 +116,7 @@ def create_database(url: str, sqlite_busy_seconds: float = DEFAULT_SQLITE_BUSY_S
         if parsed.database and parsed.database != ":memory:":
             # If the folder cannot be made, connecting fails and /readyz says so.
             with contextlib.suppress(OSError):
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(parsed.database))
             # As many connections as request threads may want (a request can hold two): a
             # connection opened past the pool is closed after use, and reopening one costs
             # its pragmas every time.
