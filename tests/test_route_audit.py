@@ -19,7 +19,7 @@ from tests.factories import register
 PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
-    ("GET", "/metrics"),  # only when enabled; meant for the scraper's network, not the world
+    ("GET", "/metrics"),  # only when enabled, and only with the scraper's own token (no account)
     ("POST", "/v1/auth/register"),
     ("POST", "/v1/auth/login"),
     ("POST", "/v1/auth/recover"),

@@ -4,8 +4,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+METRICS_TOKEN_MIN = 32
 
 
 class Settings(BaseSettings):
@@ -46,7 +48,20 @@ class Settings(BaseSettings):
     k_anonymity: int = 5
     absence_days: int = Field(default=14, ge=1)
     metrics_enabled: bool = False
+    # /metrics answers only with `Authorization: Bearer <this>` (at least 32 characters): route
+    # counts say when someone's progress was read or an account deleted.
+    metrics_token: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _metrics_need_a_token(self) -> "Settings":
+        token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        if self.metrics_enabled and len(token) < METRICS_TOKEN_MIN:
+            raise ValueError(
+                f"WAYMARK_METRICS_ENABLED needs WAYMARK_METRICS_TOKEN of {METRICS_TOKEN_MIN} "
+                "characters or more (`waymark new-key` prints one)"
+            )
+        return self
 
     @field_validator("cors_origins", mode="before")
     @classmethod

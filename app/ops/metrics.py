@@ -4,11 +4,17 @@ Labels are route templates and status codes only, never paths, query strings or 
 Counters are per process; Prometheus adds them up across workers.
 """
 
+import hmac
 import threading
 from collections import defaultdict
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
+from pydantic import SecretStr
+
+from app.core.errors import unauthorized
+from app.core.openapi import problem_responses
+from app.core.runtime import RuntimeDep
 
 # Upper bounds in seconds, cumulative as Prometheus expects.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -68,8 +74,19 @@ class Metrics:
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
-def metrics(request: Request) -> PlainTextResponse:
-    """Served only when WAYMARK_METRICS_ENABLED is true. Expose it to the scraper only."""
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses=problem_responses(401),
+    summary="Prometheus metrics",
+)
+def metrics(request: Request, runtime: RuntimeDep) -> PlainTextResponse:
+    """Served only when WAYMARK_METRICS_ENABLED is true, to `Authorization: Bearer` with
+    WAYMARK_METRICS_TOKEN. Expose it to the scraper only."""
+    expected = (runtime.settings.metrics_token or SecretStr("")).get_secret_value().encode()
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    sent = token.strip().encode("utf-8", "replace")
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(sent, expected):
+        raise unauthorized("The metrics token is required.")
     registry: Metrics = request.app.state.metrics
     return PlainTextResponse(registry.render(), media_type="text/plain; version=0.0.4")
