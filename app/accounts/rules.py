@@ -13,6 +13,7 @@ PASSWORD_MIN, PASSWORD_MAX = 15, 256
 STRENGTH_SAMPLE = 100
 MIN_STRENGTH_SCORE = 3  # zxcvbn: about 10^8 guesses or more
 
+# Always fullmatch: `$` alone lets a trailing line break through ("kate\n" beside "kate").
 HANDLE_CHARACTERS = re.compile(r"^[A-Za-z0-9_.-]+$")
 # The character and length rules in one pattern, for the OpenAPI schema.
 HANDLE_PATTERN = "^[A-Za-z0-9_.-]*[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -44,7 +45,7 @@ def handle_problem(handle: str) -> str | None:
         )
     if not HANDLE_MIN <= len(handle) <= HANDLE_MAX:
         return f"A handle has {HANDLE_MIN} to {HANDLE_MAX} characters."
-    if not HANDLE_CHARACTERS.match(handle):
+    if not HANDLE_CHARACTERS.fullmatch(handle):
         return "A handle uses only the letters A-Z and a-z, digits, and _ . -"
     if not any(character.isalnum() for character in handle):
         return "A handle needs at least one letter or digit."

@@ -59,7 +59,7 @@ Password = Annotated[
     str,
     Field(
         max_length=PASSWORD_HARD_LIMIT,
-        description=f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, compared exactly as sent.",
+        description=f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, compared as sent (in NFC).",
         json_schema_extra={"minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX},
         examples=["lantern orchard pebble harbor"],
     ),

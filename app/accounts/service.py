@@ -42,7 +42,7 @@ from app.core.ratelimit import (
     Subject,
 )
 from app.core.runtime import AccountPart, Runtime
-from app.core.security import new_token, token_digest
+from app.core.security import new_token, normal_password, token_digest
 from app.models import Account, AuthSession, RecoveryCode
 
 RECOVERY_CODE_COUNT = 10
@@ -80,7 +80,7 @@ def _handle_taken() -> AppError:
 
 
 def check_new_password(password: str, handle: str, field: str) -> None:
-    problems = rules.password_problems(password, handle)
+    problems = rules.password_problems(normal_password(password), handle)
     if problems:
         raise AppError(
             422,

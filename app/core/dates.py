@@ -16,7 +16,7 @@ def member_today(account: Account, now: datetime) -> date:
 def parse_day(text: str, where: list[str | int]) -> date:
     """A YYYY-MM-DD date, or a 422 that points at `where`."""
     try:
-        if not ISO_DATE.match(text):  # fromisoformat alone also takes week dates: 2026-W48-1
+        if not ISO_DATE.fullmatch(text):  # fromisoformat alone also takes week dates: 2026-W48-1
             raise ValueError
         return date.fromisoformat(text)
     except ValueError as exc:

@@ -38,7 +38,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         sent_id = _header(scope, b"x-request-id")
-        request_id = sent_id if sent_id and SANE_REQUEST_ID.match(sent_id) else uuid.uuid4().hex
+        request_id = sent_id if sent_id and SANE_REQUEST_ID.fullmatch(sent_id) else uuid.uuid4().hex
         request_token = request_id_var.set(request_id)
         account_token = account_id_var.set(None)
         started = time.perf_counter()

@@ -108,7 +108,7 @@ def _part(kind: type, value: Any) -> Any:
     """One part of a decoded key as the type its column holds (ValueError when it is not)."""
     if kind is uuid.UUID and isinstance(value, str):
         return uuid.UUID(value)
-    if kind is date and isinstance(value, str) and ISO_DATE.match(value):
+    if kind is date and isinstance(value, str) and ISO_DATE.fullmatch(value):
         return date.fromisoformat(value)
     if kind is datetime and isinstance(value, str):
         moment = datetime.fromisoformat(value)

@@ -134,17 +134,21 @@ DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ISO_DATE = re.compile(DATE_PATTERN)
 # The same rule for OpenAPI, on parameters read as text (the error messages stay ours).
 DATE_SCHEMA: dict[str, Any] = {"format": "date", "pattern": DATE_PATTERN}
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+# Digits are ASCII: `\d` would also take other scripts' digits.
+RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
 
 
 def _date_text(value: Any) -> Any:
-    if isinstance(value, str) and not ISO_DATE.match(value):
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
         raise ValueError("Use a calendar date as YYYY-MM-DD.")
     return value
 
 
 def _time_text(value: Any) -> Any:
-    if isinstance(value, str) and not RFC3339.match(value):
+    if isinstance(value, str) and not RFC3339.fullmatch(value):
         raise ValueError("Use an RFC 3339 time with its offset, such as 2026-11-23T08:00:00Z.")
     return value
 

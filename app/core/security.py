@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+import unicodedata
 from functools import cached_property
 
 from passlib.context import CryptContext
@@ -31,13 +32,24 @@ class PasswordHasher:
 
     def hash(self, password: str) -> str:
         with self._slots:
-            return str(self.context.hash(password))
+            return str(self.context.hash(normal_password(password)))
 
-    def verify(self, password: str, stored_hash: str) -> tuple[bool, str | None]:
-        """(matches, a new hash when the stored one used weaker parameters)."""
+    def _verify(self, password: str, stored_hash: str) -> tuple[bool, str | None]:
         with self._slots:
             ok, new_hash = self.context.verify_and_update(password, stored_hash)
         return bool(ok), new_hash
+
+    def verify(self, password: str, stored_hash: str) -> tuple[bool, str | None]:
+        """(matches, a new hash when the stored one should be replaced: weaker parameters, or a
+        hash of the text as typed, made before passwords were normalized). A wrong password
+        costs the same number of verifies as `dummy_verify`."""
+        normal = normal_password(password)
+        ok, new_hash = self._verify(normal, stored_hash)
+        if ok or normal == password:
+            return ok, new_hash
+        if self._verify(password, stored_hash)[0]:
+            return True, self.hash(normal)
+        return False, None
 
     @cached_property
     def _dummy_hash(self) -> str:
@@ -46,6 +58,12 @@ class PasswordHasher:
     def dummy_verify(self, password: str) -> None:
         """Spend the same time as a real verify, so an unknown handle cannot be told apart."""
         self.verify(password, self._dummy_hash)
+
+
+def normal_password(password: str) -> str:
+    """The same password however a keyboard composes its accents (Unicode NFC), and nothing
+    else: no trimming, no case folding."""
+    return unicodedata.normalize("NFC", password)
 
 
 def new_token() -> str:

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -178,6 +179,69 @@ def test_weaker_hash_is_upgraded_at_login(client: TestClient, app: FastAPI) -> N
     with new_session(app.state.runtime.database.reader) as session:
         stored = session.exec(select(Account.password_hash)).one()
     assert stored.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+
+
+COMPOSED = "Café résumé lantern harbor"  # é as one code point (NFC)
+DECOMPOSED = unicodedata.normalize("NFD", COMPOSED)  # e and a combining accent, as some keyboards
+
+
+def test_an_accented_password_logs_in_however_the_keyboard_composes_it(
+    client: TestClient,
+) -> None:
+    for registered, typed in ((COMPOSED, DECOMPOSED), (DECOMPOSED, COMPOSED)):
+        handle = register(client, password=registered)["account"]["handle"]
+        assert attempt(client, handle, typed).status_code == 200
+        assert attempt(client, handle, registered).status_code == 200
+        assert attempt(client, handle, typed.lower()).status_code == 401  # no case folding
+        assert attempt(client, handle, f" {typed}").status_code == 401  # no trimming
+
+
+def test_a_password_hashed_before_normalizing_still_logs_in_and_is_rehashed(
+    client: TestClient, app: FastAPI
+) -> None:
+    """An account made when passwords were hashed exactly as typed (here decomposed): it logs in
+    with what it always typed, and from then on the hash is of the normal form."""
+    member = register(client)
+    hasher: PasswordHasher = app.state.runtime.hasher
+    old_hash = hasher.context.hash(DECOMPOSED)  # as the older code stored it
+    with new_session(app.state.runtime.database.writer) as session:
+        session.exec(
+            update(Account)
+            .where(col(Account.id) == uuid.UUID(member["account"]["id"]))
+            .values(password_hash=old_hash)
+        )
+        session.commit()
+    handle = member["account"]["handle"]
+    assert attempt(client, handle, DECOMPOSED).status_code == 200
+    with new_session(app.state.runtime.database.reader) as session:
+        stored = session.exec(select(Account.password_hash)).one()
+    assert stored != old_hash
+    assert hasher.context.verify(COMPOSED, stored)
+    assert attempt(client, handle, COMPOSED).status_code == 200
+
+
+def test_an_unknown_handle_costs_as_many_verifies_as_a_wrong_accented_password(
+    client: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The legacy second verify must not tell apart a handle that exists."""
+    member = register(client)
+    hasher: PasswordHasher = app.state.runtime.hasher
+    calls: list[str] = []
+    real_verify = hasher.context.verify_and_update
+
+    def spy(password: str, stored: str):  # type: ignore[no-untyped-def]
+        calls.append(stored)
+        return real_verify(password, stored)
+
+    monkeypatch.setattr(hasher.context, "verify_and_update", spy)
+    hasher.dummy_verify("warm the dummy hash up")
+    wrong = unicodedata.normalize("NFD", "Wrongé résumé lantern harbor")
+    counts = []
+    for handle in (new_handle("nobody"), member["account"]["handle"]):
+        calls.clear()
+        assert attempt(client, handle, wrong).status_code == 401
+        counts.append(len(calls))
+    assert counts[0] == counts[1] == 2
 
 
 def test_production_parameters_are_the_owasp_floor(

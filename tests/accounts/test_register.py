@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.factories import PASSWORD, database_dump, new_handle, register
+from tests.factories import PASSWORD, auth, database_dump, new_handle, register
 
 ACCOUNT_KEYS = {"id", "handle", "role", "timezone", "created_at"}
 
@@ -54,6 +54,8 @@ def test_default_timezone_is_utc(client: TestClient) -> None:
         ("émile", "only the letters"),
         ("semi;colon", "only the letters"),
         ("___", "at least one letter"),
+        ("kate\n", "only the letters"),  # would look just like kate in every list
+        ("kate\r", "only the letters"),
     ],
 )
 def test_bad_handles_get_422_saying_why(client: TestClient, handle: str, reason: str) -> None:
@@ -65,6 +67,19 @@ def test_bad_handles_get_422_saying_why(client: TestClient, handle: str, reason:
     assert reason in errors[0]["msg"]
     if reason in ("email address", "phone number"):
         assert "pseudonym" in errors[0]["msg"]
+
+
+def test_a_handle_that_looks_like_another_cannot_be_taken_or_moved_to(
+    client: TestClient,
+) -> None:
+    """An abuser wants an account that shows as `kate` beside the real one: a trailing line break
+    must not slip past the handle rules, at registration or when renaming."""
+    kate = register(client, handle="kate-rivers")
+    assert post_register(client, handle="kate-rivers\n", password=PASSWORD).status_code == 422
+    other = register(client)
+    renamed = client.patch("/v1/me", json={"handle": "kate-rivers\n"}, headers=auth(other))
+    assert renamed.status_code == 422
+    assert kate["account"]["handle"] == "kate-rivers"
 
 
 def test_taken_handle_in_any_case_gets_409(client: TestClient) -> None:
