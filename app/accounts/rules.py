@@ -1,6 +1,7 @@
 """What makes a handle, a password and a time zone acceptable. Pure functions, no I/O."""
 
 import re
+import threading
 import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,6 +13,8 @@ PASSWORD_MIN, PASSWORD_MAX = 15, 256
 # zxcvbn slows down sharply with length; the first 100 characters say enough about guessability.
 STRENGTH_SAMPLE = 100
 MIN_STRENGTH_SCORE = 3  # zxcvbn: about 10^8 guesses or more
+# zxcvbn takes about 70 ms of CPU a password: at most this many run at once in a process.
+STRENGTH_CHECKS = threading.BoundedSemaphore(4)
 
 # Always fullmatch: `$` alone lets a trailing line break through ("kate\n" beside "kate").
 HANDLE_CHARACTERS = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -80,11 +83,12 @@ def password_problems(password: str, handle: str) -> list[PasswordProblem]:
             PasswordProblem("password_contains_handle", "The password must not contain the handle.")
         )
     if password:
-        verdict = zxcvbn(
-            password[:STRENGTH_SAMPLE],
-            user_inputs=[handle] if handle else [],
-            max_length=STRENGTH_SAMPLE,
-        )
+        with STRENGTH_CHECKS:
+            verdict = zxcvbn(
+                password[:STRENGTH_SAMPLE],
+                user_inputs=[handle] if handle else [],
+                max_length=STRENGTH_SAMPLE,
+            )
         warning = str(verdict["feedback"]["warning"])
         if "common" in warning.lower():
             problems.append(

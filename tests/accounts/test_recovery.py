@@ -126,3 +126,20 @@ def test_recover_refuses_a_weak_new_password_before_using_the_code(client: TestC
     response = recover(client, handle, code, "weak")
     assert response.status_code == 422
     assert recover(client, handle, code).status_code == 200  # the code was not used up
+
+
+def test_weak_new_passwords_throttle_the_sender_not_the_members_recovery(
+    client: TestClient, app: FastAPI
+) -> None:
+    """Someone who knows only the handle sends recoveries with weak new passwords: they are
+    throttled by address, and the member, elsewhere, still recovers with a code."""
+    member = register(client)
+    handle, code = member["account"]["handle"], member["recovery_codes"][0]
+    statuses = [
+        recover(client, handle, "ZZZZ-ZZZZ", "aaaaaaaaaaaaaaaa").status_code for _ in range(30)
+    ]
+    assert statuses[0] == 422
+    assert statuses[-1] == 429
+    with TestClient(app, client=("198.51.100.7", 40000)) as elsewhere:
+        recovered = recover(elsewhere, handle, code, NEW_PASSWORDS[4])
+    assert recovered.status_code == 200, recovered.text

@@ -1,11 +1,13 @@
 """Registration: pseudonymous handles, NIST-style password rules, strict bodies."""
 
 import re
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.accounts import rules
 from tests.factories import PASSWORD, auth, database_dump, new_handle, register
 
 ACCOUNT_KEYS = {"id", "handle", "role", "timezone", "created_at"}
@@ -201,3 +203,27 @@ def test_password_is_stored_as_argon2id_only(client: TestClient, app: FastAPI) -
     dump = database_dump(app)
     assert password not in dump
     assert re.search(r"\$argon2id\$v=19\$m=1024,t=1,p=1\$", dump)
+
+
+def test_trying_passwords_against_the_rules_runs_into_the_throttle(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each strength check costs about 70 ms of CPU: an anonymous caller sending weak passwords
+    is throttled like any guesser, and once blocked costs no more checks."""
+    checks: list[str] = []
+    real_zxcvbn = rules.zxcvbn
+
+    def counted(password: str, *args: Any, **kwargs: Any) -> Any:
+        checks.append(password)
+        return real_zxcvbn(password, *args, **kwargs)
+
+    monkeypatch.setattr(rules, "zxcvbn", counted)
+    statuses = [
+        post_register(client, handle=new_handle(), password="aaaaaaaaaaaaaaaa").status_code
+        for _ in range(40)
+    ]
+    assert statuses[0] == 422
+    assert 429 in statuses
+    blocked_from = statuses.index(429)
+    assert set(statuses[blocked_from:]) == {429}
+    assert len(checks) == blocked_from
