@@ -22,7 +22,7 @@ from app.core.db import create_database
 from app.core.errors import install_error_handlers
 from app.core.logging import install_record_stamping
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from app.core.openapi import install_openapi
+from app.core.openapi import install_docs, install_openapi
 from app.core.ratelimit import Throttler
 from app.core.runtime import AccountPart, Runtime
 from app.core.security import PasswordHasher
@@ -143,13 +143,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # install_docs serves it, without third-party CDNs
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
     install_error_handlers(app)
     install_openapi(app)
+    if settings.docs_enabled:
+        install_docs(app)
     for router in ROUTERS:
         app.include_router(router)
     observe = None

@@ -18,6 +18,7 @@ from tests.factories import register
 
 PUBLIC = {
     ("GET", "/healthz"),
+    ("GET", "/docs"),  # the API's documentation, every file served from here
     ("GET", "/readyz"),
     ("GET", "/metrics"),  # only when enabled, and only with the scraper's own token (no account)
     ("POST", "/v1/auth/register"),

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     k_anonymity: int = 5
     absence_days: int = Field(default=14, ge=1)
+    # /docs (Swagger UI, every file served from here): on, for integrators and client developers.
+    docs_enabled: bool = True
     metrics_enabled: bool = False
     # /metrics answers only with `Authorization: Bearer <this>` (at least 32 characters): route
     # counts say when someone's progress was read or an account deleted.

@@ -1,6 +1,7 @@
 """Cross-cutting HTTP behaviour: problem+json everywhere, request ids, body cap (§1)."""
 
 import json
+import re
 
 import pytest
 from fastapi import FastAPI
@@ -177,3 +178,19 @@ def test_non_ascii_recovery_code_is_just_wrong(client: TestClient) -> None:
         },
     )
     assert_problem(response, 401)
+
+
+def test_the_docs_page_loads_nothing_from_anywhere_else(client: TestClient) -> None:
+    """Whoever opens /docs (an integrator, or a member who follows a link) must not have their
+    browser announce it to a CDN: every script, style and icon comes from this server, and
+    Swagger UI's online validator is off."""
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert not re.search(r"https?://", page.text), re.findall(r"https?://[^\s'\"]+", page.text)
+    assert '"validatorUrl": null' in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(assets) == 3
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        assert client.get(asset).status_code == 200, asset
