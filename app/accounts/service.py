@@ -416,7 +416,7 @@ def delete_account(runtime: Runtime, session: Session, caller: Caller, password:
         part.delete(session, account.id)
     session.exec(delete(Account).where(col(Account.id) == account.id))
     session.commit()
-    runtime.database.checkpoint()
+    runtime.database.empty_wal_soon()
 
 
 # --- roles ------------------------------------------------------------------------------------

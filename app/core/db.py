@@ -6,8 +6,10 @@ then writes cannot fail half-way with "database is locked". PostgreSQL is the pr
 """
 
 import contextlib
+import logging
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +24,23 @@ from sqlmodel import Session, SQLModel
 
 from app.core.geo import haversine_km
 
+log = logging.getLogger("waymark.db")
+
 DEFAULT_SQLITE_BUSY_SECONDS = 10.0
+# After a deletion the WAL is emptied at once if no reader needs it; else retried in the
+# background (a backup may read for minutes).
+CHECKPOINT_WAIT_SECONDS = 0.2
+CHECKPOINT_RETRY_SECONDS = 0.5
+CHECKPOINT_GIVE_UP_SECONDS = 3600.0
 HOLDS_WRITE_LOCK = "waymark_holds_write_lock"
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
     "PRAGMA synchronous=NORMAL",
+    # Each time the WAL starts over, its file is cut back: old frames (pages as they were
+    # before a deletion) do not linger at its end.
+    "PRAGMA journal_size_limit=0",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
@@ -40,6 +52,7 @@ class Database:
 
     reader: Engine
     writer: Engine
+    busy_seconds: float = DEFAULT_SQLITE_BUSY_SECONDS
 
     @property
     def is_sqlite(self) -> bool:
@@ -48,15 +61,45 @@ class Database:
     def dispose(self) -> None:
         self.reader.dispose()
 
-    def checkpoint(self) -> None:
-        """Fold the SQLite WAL into the database file and empty it (after deletions)."""
+    def checkpoint(self, wait_seconds: float = CHECKPOINT_WAIT_SECONDS) -> bool:
+        """Fold the SQLite WAL into the database file and empty it, waiting at most
+        `wait_seconds` for readers that still need it. True once the WAL is empty."""
         if not self.is_sqlite:
-            return
+            return True
         raw = self.reader.raw_connection()
         try:
-            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
+            try:
+                busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:  # the connection goes back to the pool with its own timeout
+                cursor.execute(f"PRAGMA busy_timeout={int(self.busy_seconds * 1000)}")
         finally:
             raw.close()
+        return bool(busy == 0)
+
+    def empty_wal_soon(self, give_up_after: float = CHECKPOINT_GIVE_UP_SECONDS) -> None:
+        """After a deletion: empty the WAL now, or, while a reader (a backup, a slow export)
+        still needs it, keep trying in the background until it is done."""
+        if self.checkpoint():
+            return
+        log.warning("deleted data stays in the SQLite write-ahead log until a reader finishes")
+        threading.Thread(
+            target=self._empty_wal, args=(give_up_after,), name="empty-wal", daemon=True
+        ).start()
+
+    def _empty_wal(self, give_up_after: float) -> None:
+        deadline = time.monotonic() + give_up_after
+        while time.monotonic() < deadline:
+            time.sleep(CHECKPOINT_RETRY_SECONDS)
+            try:
+                if self.checkpoint(wait_seconds=CHECKPOINT_RETRY_SECONDS):
+                    log.info("the write-ahead log is empty again")
+                    return
+            except Exception as exc:  # a stopped pool, a vanished file: say so and stop
+                log.warning("emptying the write-ahead log failed (%s)", type(exc).__name__)
+                return
+        log.warning("the write-ahead log is still in use; the next checkpoint will empty it")
 
 
 def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
@@ -128,7 +171,11 @@ def create_database(url: str, sqlite_busy_seconds: float = DEFAULT_SQLITE_BUSY_S
             **pool,
         )
         _configure_sqlite(engine, sqlite_busy_seconds)
-        return Database(reader=engine, writer=engine.execution_options(sqlite_immediate=True))
+        return Database(
+            reader=engine,
+            writer=engine.execution_options(sqlite_immediate=True),
+            busy_seconds=sqlite_busy_seconds,
+        )
     engine = create_engine(
         url,
         pool_pre_ping=True,

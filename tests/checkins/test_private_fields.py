@@ -1,6 +1,10 @@
 """Notes and triggers are encrypted per member; deletion shreds the key (SECURITY 21, 23, 24)."""
 
+import logging
+import sqlite3
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -169,3 +173,43 @@ def test_no_canary_stays_in_the_sqlite_files_after_delete(
         == 204
     )
     assert_absent_from_sqlite_files(database_url, canaries)
+
+
+def canaries_left(database_url: str, canaries: list[str]) -> list[str]:
+    path = Path(database_url.removeprefix("sqlite:///"))
+    files = [path, path.with_name(path.name + "-wal")]
+    content = b"".join(file.read_bytes() for file in files if file.exists())
+    return [canary for canary in canaries if canary.encode() in content]
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="checks SQLite's own files on disk")
+def test_no_canary_stays_in_the_sqlite_files_after_a_delete_made_while_someone_reads(
+    client: TestClient, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A `waymark backup` or a slow export holds a read transaction while a member deletes the
+    account: the answer is 204 at once, and once the reader is done the deleted handle, track
+    label and note are gone from every database file within seconds, with no further write."""
+    handle = new_handle("canaryrr")
+    label = "track-canary-" + uuid.uuid4().hex[:8]
+    note = "note-canary-" + uuid.uuid4().hex
+    member = register(client, handle=handle)
+    client.put("/v1/me/tracks", json=[{"slug": "mine", "label": label}], headers=auth(member))
+    client.put(f"/v1/checkins/{TODAY}", json={"note": note}, headers=auth(member))
+    canaries = [handle, label, note]
+
+    reader = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM account").fetchone()  # a snapshot from before
+    with caplog.at_level(logging.INFO, logger="waymark.db"):
+        deleted = client.post("/v1/me/delete", json={"password": PASSWORD}, headers=auth(member))
+    assert deleted.status_code == 204
+    waiting = [record.getMessage() for record in caplog.records if record.name == "waymark.db"]
+    assert any("write-ahead log" in message for message in waiting)
+    assert not any(canary in message for message in waiting for canary in canaries)
+    reader.rollback()
+    reader.close()
+
+    deadline = time.monotonic() + 10
+    while canaries_left(database_url, canaries) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert canaries_left(database_url, canaries) == []
