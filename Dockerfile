@@ -15,10 +15,13 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
+# The wheel carries alembic.ini and migrations/ (pyproject.toml's data files): the installed
+# package migrates without the source tree.
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 RUN pip install --no-deps . \
+    && rm -rf /app/app /app/migrations /app/alembic.ini \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin waymark \
     && mkdir -p /data && chown waymark /data
 
@@ -29,6 +32,6 @@ VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]
 
-CMD ["uvicorn", "app.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--timeout-graceful-shutdown", "30", "--no-access-log", \
-     "--log-config", "/app/app/core/logging.json"]
+# `waymark serve` reads WAYMARK_PORT, WAYMARK_WORKERS and WAYMARK_FORWARDED_ALLOW_IPS (set the last
+# to your reverse proxy's address: throttling counts per client address).
+CMD ["waymark", "serve"]

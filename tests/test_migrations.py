@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 
 from app.core.db import create_database
 from app.core.migrations import (
-    ROOT,
+    SOURCE,
     UNMODELLED,
     alembic_config,
     downgrade,
@@ -50,7 +50,7 @@ def test_one_head() -> None:
 
 
 def test_the_category_taxonomy_id_is_fixed_in_its_revision() -> None:
-    revision = (ROOT / "migrations/versions/0003_directory.py").read_text()
+    revision = (SOURCE / "migrations/versions/0003_directory.py").read_text()
     assert f'TAXONOMY_ID = uuid.UUID("{TAXONOMY_ID}")' in revision
 
 
