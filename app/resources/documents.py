@@ -8,6 +8,7 @@ A service's HSDS document is the source of truth. Waymark's own facts ride in it
 
 import contextlib
 import math
+import re
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,10 +29,7 @@ DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # south and 8 to 9 km east to west across the US. Enough to find "a shelter near me", too coarse to
 # find a building. distance_km to them is given in whole kilometres.
 CONFIDENTIAL_CELL_DEGREES = 0.1
-# What a hidden location keeps: names, descriptions, directions, addresses, coordinates, external
-# identifiers (a UPRN names a building) and its own phones and contacts are all dropped.
-LOCATION_KEYS_KEPT = frozenset({"id", "location_type", "languages", "schedules"})
-PLACE_KEYS_KEPT = frozenset({"id", "service_id", "location_id", "location", "schedules"})
+CLOCK_TIME = re.compile(r"(?P<hours>[01][0-9]|2[0-4]):(?P<minutes>[0-5][0-9])(:[0-5][0-9])?")
 
 
 # The v1 fields kept in one HSDS key each (v1 name: HSDS name), and what each reads as where a
@@ -202,7 +200,7 @@ class Place:
     has_location: bool
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def as_uuid(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value is not None else None
     except ValueError:
@@ -234,8 +232,8 @@ def places(doc: Mapping[str, Any]) -> list[Place]:
         found.append(
             Place(
                 position=position,
-                id=_uuid(place.get("id")),
-                location_id=_uuid(location.get("id") or place.get("location_id")),
+                id=as_uuid(place.get("id")),
+                location_id=as_uuid(location.get("id") or place.get("location_id")),
                 postcode=normal_postcode(postcode),
                 point=_point(location),
                 has_location=bool(location),
@@ -290,11 +288,13 @@ def first_location(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _minutes(clock: str | None) -> int | None:
-    if not clock:
+def _minutes(clock: Any) -> int | None:
+    """Minutes from midnight of an HSDS time ("09:00", "17:30:00"), or None for anything else
+    (the schema allows any text there)."""
+    found = CLOCK_TIME.fullmatch(clock) if isinstance(clock, str) else None
+    if found is None:
         return None
-    hours, minutes = clock.split(":")[:2]
-    return int(hours) * 60 + int(minutes)
+    return int(found["hours"]) * 60 + int(found["minutes"])
 
 
 def weekly_hours(schedules: Iterable[Mapping[str, Any]]) -> list[tuple[int, int, int]]:
@@ -359,64 +359,7 @@ def project(doc: Mapping[str, Any], organization_name: str | None = None) -> Pro
     )
 
 
-# --- rendering --------------------------------------------------------------------------------
-
-
-def redacted_location(location: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in location.items() if key in LOCATION_KEYS_KEPT}
-
-
-def _place_hidden(
-    doc: Mapping[str, Any], place: Mapping[str, Any], hidden_locations: Collection[uuid.UUID]
-) -> bool:
-    location = place.get("location") or {}
-    key = _uuid(location.get("id") or place.get("location_id"))
-    return bool(doc.get("waymark_confidential")) or key in hidden_locations
-
-
-def redacted_place(
-    doc: Mapping[str, Any], place: Mapping[str, Any], hidden_locations: Collection[uuid.UUID]
-) -> dict[str, Any]:
-    """One service_at_location as it may leave the service."""
-    if not _place_hidden(doc, place, hidden_locations):
-        return dict(place)
-    kept = {key: value for key, value in place.items() if key in PLACE_KEYS_KEPT}
-    if place.get("location"):
-        kept["location"] = redacted_location(place["location"])
-    return kept
-
-
-def redacted(doc: Mapping[str, Any], hidden_locations: Collection[uuid.UUID]) -> dict[str, Any]:
-    """The document as it may leave the service: a hidden location (the service is confidential,
-    or a confidential service uses the same location) keeps no address, coordinates, directions or
-    identifiers, wherever it is nested."""
-    copy = dict(doc)
-    if "service_at_locations" in doc:
-        copy["service_at_locations"] = [
-            redacted_place(doc, place, hidden_locations)
-            for place in doc.get("service_at_locations") or []
-        ]
-    return copy
-
-
-def redacted_organization(
-    doc: Mapping[str, Any], hidden_locations: Collection[uuid.UUID]
-) -> dict[str, Any]:
-    """An organization as it may leave the service: its own list of locations must not reveal a
-    location that a confidential service keeps secret."""
-    copy = dict(doc)
-    if "locations" in doc:
-        copy["locations"] = [
-            redacted_location(location)
-            if _uuid(location.get("id")) in hidden_locations
-            else location
-            for location in doc.get("locations") or []
-        ]
-    return copy
-
-
-def organization_location_ids(doc: Mapping[str, Any]) -> set[uuid.UUID]:
-    return {key for loc in doc.get("locations") or [] if (key := _uuid(loc.get("id")))}
+# --- rendering ---------------------------------------------------------------------------------
 
 
 def to_resource(

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     ColumnElement,
@@ -121,7 +121,10 @@ def _open_now(session: Session, now: datetime) -> ColumnElement[bool]:
     zones: list[str] = list(session.scalars(select(col(Service.timezone)).distinct()))
     per_zone = []
     for zone in zones:
-        local = now.astimezone(ZoneInfo(zone))
+        try:
+            local = now.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            continue  # stored before imports checked it: never open, rather than no search
         minute = local.hour * 60 + local.minute
         per_zone.append(
             and_(

@@ -23,7 +23,7 @@ from app.models import (
     ServiceTerm,
     TaxonomyTerm,
 )
-from app.resources import documents
+from app.resources import documents, redaction
 from app.resources.categories import TAXONOMY_ID, categories
 from app.resources.schemas import (
     NEVER_NULL,
@@ -314,10 +314,12 @@ def render(
         if row.organization_id in names:
             assert row.organization_id is not None
             organization = OrganizationRef(id=row.organization_id, name=names[row.organization_id])
+        # A service that keeps a secret place shows only what its HSDS record may show.
+        secret = row.confidential or row.location_hidden
         rendered.append(
             documents.to_resource(
                 row.id,
-                row.document,
+                redaction.kept(row.document, redaction.SERVICE) if secret else row.document,
                 row.last_modified,
                 organization,
                 slug_by_term,

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema_rs
 from sqlmodel import Session, col, select
 
+from app.accounts.rules import timezone_problem
 from app.core.db import Database, in_slices, new_session
 from app.core.errors import AppError
 from app.models import Organization, Service, Taxonomy, TaxonomyTerm
@@ -27,6 +28,9 @@ from app.resources.service import shared_locations, store
 SCHEMA_PATH = Path(__file__).parent / "hsds_schema" / "service_with_definitions.json"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_ERRORS = 200
+# Text of a nested taxonomy term (and its taxonomy) kept in columns of a fixed length as is.
+TERM_TEXT = ("code", "language", "term_uri")
+TAXONOMY_TEXT = ("uri", "version")
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +78,7 @@ def validate(services: list[Any]) -> None:
             errors.append({"loc": [index, *error.instance_path], "msg": error.message})
         if isinstance(service, dict):
             errors += _id_errors(index, service, ids)
+            errors += _value_errors(index, service)
         if len(errors) >= MAX_ERRORS:
             break
     if errors:
@@ -114,6 +119,43 @@ def _id_errors(index: int, service: dict[str, Any], seen: set[str]) -> list[dict
         if place.get("id") is not None and place_key in seen:
             errors.append({"loc": [*where, "id"], "msg": "This id appears twice in the import."})
         seen.add(place_key)
+    return errors
+
+
+def _longer_than(value: Any, column: Any) -> bool:
+    return isinstance(value, str) and len(value) > column.type.length
+
+
+def _value_errors(index: int, service: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the HSDS schema lets through but Waymark cannot keep or use: a time zone that is
+    not in the tz database, and text longer than the column that holds it."""
+    errors = []
+    zone = service.get("waymark_timezone")
+    if zone is not None and (not isinstance(zone, str) or timezone_problem(zone)):
+        errors.append({"loc": [index, "waymark_timezone"], "msg": "Not a time zone name."})
+    checks: list[tuple[list[Any], Any, Any]] = [
+        ([index, "name"], service.get("name"), Service.__table__.c.name)  # type: ignore[attr-defined]
+    ]
+    attributes = service.get("attributes")
+    for number, attribute in enumerate(attributes if isinstance(attributes, list) else []):
+        term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
+        if not isinstance(term, dict):
+            continue
+        where = [index, "attributes", number, "taxonomy_term"]
+        columns = TaxonomyTerm.__table__.c  # type: ignore[attr-defined]
+        checks += [([*where, name], term.get(name), columns[name]) for name in TERM_TEXT]
+        detail = term.get("taxonomy_detail")
+        if isinstance(detail, dict):
+            columns = Taxonomy.__table__.c  # type: ignore[attr-defined]
+            checks += [
+                ([*where, "taxonomy_detail", name], detail.get(name), columns[name])
+                for name in TAXONOMY_TEXT
+            ]
+    errors += [
+        {"loc": loc, "msg": f"Longer than {column.type.length} characters."}
+        for loc, value, column in checks
+        if _longer_than(value, column)
+    ]
     return errors
 
 

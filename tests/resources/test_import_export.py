@@ -91,6 +91,56 @@ def test_invalid_imports_report_every_error_and_import_nothing(
     assert service_count(app) == 0
 
 
+def test_values_the_schema_allows_but_waymark_cannot_keep_get_422_not_500(
+    client: TestClient, app: FastAPI, admin: dict[str, str]
+) -> None:
+    """An unknown time zone (it broke every open-now search afterwards) and text longer than
+    its column (a 500 on PostgreSQL) are refused up front, each by where it is."""
+    term = {
+        "id": "66666666-6666-4666-8666-666666666666",
+        "name": "Term",
+        "description": "A term.",
+        "language": "x" * 21,
+        "taxonomy_detail": {
+            "id": "77777777-7777-4777-8777-777777777777",
+            "name": "Taxonomy",
+            "description": "Terms.",
+            "version": "v" * 51,
+        },
+    }
+    services = [
+        {"id": "11111111-1111-4111-8111-111111111111", "name": "Zoned", "status": "active",
+         "waymark_timezone": "Mars/Olympus_Mons"},
+        {"id": "22222222-2222-4222-8222-222222222222", "name": "N" * 301, "status": "active"},
+        {"id": "33333333-3333-4333-8333-333333333333", "name": "Termed", "status": "active",
+         "attributes": [{"id": "88888888-8888-4888-8888-888888888888",
+                         "taxonomy_term_id": term["id"], "taxonomy_term": term}]},
+    ]  # fmt: skip
+    response = client.post("/v1/resources/import", json=services, headers=admin)
+    assert response.status_code == 422, response.text
+    located = {tuple(error["loc"]) for error in response.json()["errors"]}
+    assert located == {
+        (0, "waymark_timezone"),
+        (1, "name"),
+        (2, "attributes", 0, "taxonomy_term", "language"),
+        (2, "attributes", 0, "taxonomy_term", "taxonomy_detail", "version"),
+    }
+    assert service_count(app) == 0
+
+
+def test_a_stored_unknown_time_zone_never_breaks_open_now_searches(
+    client: TestClient, app: FastAPI, admin: dict[str, str]
+) -> None:
+    """A row stored before imports checked its zone: it is never open, and searching still works."""
+    body = {"name": "Old row", "categories": ["shelter"], "timezone": "America/Chicago"}
+    assert client.post("/v1/resources", json=body, headers=admin).status_code == 201
+    with app.state.runtime.database.writer.begin() as connection:
+        connection.execute(text("UPDATE service SET timezone = 'Mars/Olympus_Mons'"))
+    response = client.get("/v1/resources", params={"open_now": "true"})
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

@@ -8,20 +8,20 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, exists, or_
 from sqlmodel import Session, col, select
 
 from app.core.clock import rfc3339
 from app.core.db import Database
 from app.models import Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
-from app.resources.documents import (
-    location_ids,
+from app.resources.documents import location_ids
+from app.resources.hsds.queries import batches
+from app.resources.redaction import (
     organization_location_ids,
     redacted,
     redacted_organization,
     redacted_place,
 )
-from app.resources.hsds.queries import batches
 from app.resources.service import hidden_location_ids
 
 Renderer = Callable[[Session, Sequence[Any]], list[dict[str, Any]]]
@@ -78,16 +78,34 @@ def _minimal(row: Service) -> dict[str, Any]:
 def organization_documents(
     session: Session, organization_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Organizations' HSDS documents, their secret locations redacted."""
+    """Organizations' HSDS documents as they may leave: by allow-list around a service that keeps
+    a secret place, or when their own list of locations holds one."""
     if not organization_ids:
         return {}
-    rows = session.exec(
-        select(Organization).where(col(Organization.id).in_(sorted(organization_ids)))
-    ).all()
+    ids = sorted(organization_ids)
+    rows = session.exec(select(Organization).where(col(Organization.id).in_(ids))).all()
     hidden = hidden_location_ids(
         session, set().union(*(organization_location_ids(row.document) for row in rows))
     )
-    return {row.id: redacted_organization(row.document, hidden) for row in rows}
+    around_a_secret = set(
+        session.exec(
+            select(Service.organization_id).where(
+                col(Service.organization_id).in_(ids),
+                col(Service.deleted_at).is_(None),
+                or_(
+                    col(Service.confidential),
+                    exists().where(
+                        col(ServiceAtLocation.service_id) == col(Service.id),
+                        col(ServiceAtLocation.hidden),
+                    ),
+                ),
+            )
+        ).all()
+    )
+    return {
+        row.id: redacted_organization(row.document, hidden, row.id in around_a_secret)
+        for row in rows
+    }
 
 
 def render_services(
