@@ -2,9 +2,10 @@
 
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts import rules, service
+from app.accounts import handles, rules, service
 from app.core.clock import system_clock
 from app.core.config import Settings
+from app.core.crypto import load_master_key
 from app.core.db import create_database, new_session
 from app.core.errors import AppError
 from app.core.security import PasswordHasher
@@ -28,7 +29,7 @@ def create_admin_account(settings: Settings, handle: str, password: str) -> list
     database = create_database(settings.effective_database_url)
     try:
         with new_session(database.writer) as session:
-            if service.find_account(session, handle) is not None:
+            if handles.is_taken(session, load_master_key(settings), handle, system_clock()):
                 return "This handle is taken."
             session.commit()
             password_hash = hasher.hash(password)

@@ -126,8 +126,16 @@ def get_me(caller: CurrentCaller) -> AccountOut:
     responses=problem_responses(401, 409, 422),
     summary="Change my handle or time zone",
 )
-def patch_me(patch: AccountPatch, caller: CurrentCaller, session: SessionDep) -> AccountOut:
-    return service.update_me(session, caller, patch)
+def patch_me(
+    patch: AccountPatch,
+    request: Request,
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> AccountOut:
+    """Changing the handle needs `current_password`; the old handle keeps logging in for 7 days
+    and nobody else can take it meanwhile."""
+    return service.update_me(runtime, session, caller, patch, client_address(request))
 
 
 @me_router.post(

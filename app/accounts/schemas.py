@@ -88,6 +88,16 @@ class RecoverIn(StrictInput):
 class AccountPatch(StrictInput):
     handle: Handle | None = None
     timezone: Timezone | None = None
+    current_password: (
+        Annotated[
+            str,
+            Field(
+                max_length=PASSWORD_HARD_LIMIT,
+                description="Needed to change the handle (not the time zone).",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class PasswordChangeIn(StrictInput):

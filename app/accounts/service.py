@@ -6,6 +6,7 @@ reads, lets go of the database, hashes or verifies, then writes in one short tra
 
 import hashlib
 import hmac
+import math
 import uuid
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from app.accounts import rules
+from app.accounts import handles, rules
 from app.accounts.deps import Caller, session_expiry
 from app.accounts.schemas import (
     AccountOut,
@@ -30,9 +31,11 @@ from app.accounts.schemas import (
     TokenOut,
 )
 from app.core import codes
-from app.core.errors import AppError, not_found
+from app.core.errors import AppError, not_found, validation_problem
 from app.core.pagination import Keyset, Page, PageParams, cursor_secret, keyset_page
 from app.core.ratelimit import (
+    HANDLE_PER_ACCOUNT,
+    HANDLE_PER_ADDRESS,
     LOGIN_PER_ADDRESS,
     LOGIN_PER_HANDLE,
     PASSWORD_PER_ACCOUNT,
@@ -98,12 +101,6 @@ def check_new_password(password: str, handle: str, field: str) -> None:
 
 def account_out(account: Account) -> AccountOut:
     return AccountOut.model_validate(account)
-
-
-def find_account(session: Session, handle: str) -> Account | None:
-    return session.exec(
-        select(Account).where(Account.handle_key == rules.handle_key(handle))
-    ).first()
 
 
 def _code_digest(code: str) -> str:
@@ -210,15 +207,17 @@ def _check_new_password_or_commit_count(
 
 def register(runtime: Runtime, session: Session, body: RegisterIn, address: str) -> RegisterOut:
     now = runtime.clock()
-    subjects = [Subject(REGISTER_PER_ADDRESS, address)]
+    subjects = [Subject(REGISTER_PER_ADDRESS, address), Subject(HANDLE_PER_ADDRESS, address)]
     runtime.throttler.guard_and_commit(session, subjects, now)
     _check_new_password_or_commit_count(
-        runtime, session, body.password, body.handle, "password", subjects, now
+        runtime, session, body.password, body.handle, "password", subjects[:1], now
     )
-    taken = find_account(session, body.handle) is not None
-    session.commit()  # let go of the database while hashing
-    if taken:
+    if handles.is_taken(session, runtime.master_key, body.handle, now):
+        # Asking whether a handle exists counts like any other guess.
+        runtime.throttler.count(session, subjects, now)
+        session.commit()
         raise _handle_taken()
+    session.commit()  # let go of the database while hashing
     password_hash = runtime.hasher.hash(body.password)
 
     try:
@@ -241,7 +240,7 @@ def login(runtime: Runtime, session: Session, body: LoginIn, address: str) -> To
         Subject(LOGIN_PER_ADDRESS, address),
     ]
     runtime.throttler.guard_and_commit(session, subjects, now)
-    account = find_account(session, body.handle)
+    account = handles.find_account(session, body.handle, now)
     session.commit()  # let go of the database while verifying
 
     if account is None:
@@ -275,7 +274,7 @@ def recover(runtime: Runtime, session: Session, body: RecoverIn, address: str) -
     _check_new_password_or_commit_count(
         runtime, session, body.new_password, body.handle, "new_password", subjects[1:], now
     )
-    account = find_account(session, body.handle)
+    account = handles.find_account(session, body.handle, now)
     matched: uuid.UUID | None = None
     if account is not None:
         digest = _code_digest(body.recovery_code)
@@ -358,16 +357,14 @@ def revoke_session(session: Session, caller: Caller, session_id: uuid.UUID) -> N
 # --- the member's own account -----------------------------------------------------------------
 
 
-def update_me(session: Session, caller: Caller, patch: AccountPatch) -> AccountOut:
+def update_me(
+    runtime: Runtime, session: Session, caller: Caller, patch: AccountPatch, address: str
+) -> AccountOut:
     account = session.get(Account, caller.account.id)
     if account is None:
         raise not_found("account")
     if patch.handle is not None and patch.handle != account.handle:
-        new_key = rules.handle_key(patch.handle)
-        owner = find_account(session, patch.handle)
-        if owner is not None and owner.id != account.id:
-            raise _handle_taken()
-        account.handle, account.handle_key = patch.handle, new_key
+        _rename_and_commit_refusals(runtime, session, account, patch, address)
     if patch.timezone is not None:
         account.timezone = patch.timezone
     try:
@@ -377,6 +374,38 @@ def update_me(session: Session, caller: Caller, patch: AccountPatch) -> AccountO
         session.rollback()
         raise _handle_taken() from exc
     return account_out(account)
+
+
+def _rename_and_commit_refusals(
+    runtime: Runtime, session: Session, account: Account, patch: AccountPatch, address: str
+) -> None:
+    """A new handle, flushed: only with the current password (a stolen session alone must not
+    take the member's handle away), a few times a day, and every taken handle asked for counts
+    against the account and the address. Refusals commit their counts."""
+    assert patch.handle is not None
+    if patch.current_password is None:
+        raise validation_problem(
+            ["body", "current_password"], "Changing your handle needs your current password."
+        )
+    now = runtime.clock()
+    subjects = [Subject(HANDLE_PER_ACCOUNT, str(account.id)), Subject(HANDLE_PER_ADDRESS, address)]
+    runtime.throttler.guard_and_commit(session, subjects, now)
+    _confirm_password_and_commit(runtime, session, account, patch.current_password)
+    allowed_from = handles.next_change_allowed(session, account, now)
+    if allowed_from is not None:
+        wait = max(1, math.ceil((allowed_from - now).total_seconds()))
+        raise AppError(
+            429,
+            "handle-changes",
+            f"Your handle has changed {handles.CHANGES_PER_DAY} times in a day. "
+            "You can change it again later.",
+            headers={"Retry-After": str(wait)},
+        )
+    if handles.is_taken(session, runtime.master_key, patch.handle, now, by=account):
+        runtime.throttler.count(session, subjects, now)
+        session.commit()
+        raise _handle_taken()
+    handles.change(session, account, patch.handle, now)
 
 
 def change_password(
@@ -412,6 +441,7 @@ def delete_account(runtime: Runtime, session: Session, caller: Caller, password:
     """Everything the member owns goes in one transaction, then SQLite's WAL is emptied."""
     account = caller.account
     _confirm_password_and_commit(runtime, session, account, password)
+    handles.retire(session, runtime.master_key, account, runtime.clock())
     for part in reversed(runtime.account_parts):
         part.delete(session, account.id)
     session.exec(delete(Account).where(col(Account.id) == account.id))
@@ -469,6 +499,7 @@ def _delete_recovery_codes(session: Session, account_id: uuid.UUID) -> None:
 
 
 ACCOUNT_PARTS = [
+    AccountPart("former_handles", handles.export_former, handles.delete_former),
     AccountPart("sessions", _export_sessions, _delete_sessions),
     AccountPart("recovery_codes", _export_recovery_codes, _delete_recovery_codes),
 ]

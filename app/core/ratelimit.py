@@ -39,6 +39,9 @@ RECOVER_PER_HANDLE = Rule("recover-handle", threshold=5)
 RECOVER_PER_ADDRESS = Rule("recover-address", threshold=20)
 PASSWORD_PER_ACCOUNT = Rule("password-account", threshold=5)
 REGISTER_PER_ADDRESS = Rule("register-address", threshold=30)
+# Asking for a handle that is taken (registering, renaming) says it exists: counted like a guess.
+HANDLE_PER_ACCOUNT = Rule("handle-account", threshold=10, first_block_seconds=60)
+HANDLE_PER_ADDRESS = Rule("handle-address", threshold=30, first_block_seconds=60)
 # Invite codes open a group's roster: a guesser waits a minute from the tenth miss on.
 INVITE_PER_ACCOUNT = Rule("invite-account", threshold=10, first_block_seconds=60)
 INVITE_PER_ADDRESS = Rule("invite-address", threshold=30, first_block_seconds=60)

@@ -4,9 +4,11 @@ from app.models.accounts import (
     ROLES,
     Account,
     AuthSession,
+    FormerHandle,
     IdempotencyRecord,
     MemberKey,
     RecoveryCode,
+    RetiredHandle,
 )
 from app.models.base import SQLModel
 from app.models.checkins import Checkin, ProgressSummary, Track
@@ -35,6 +37,7 @@ __all__ = [
     "AuthSession",
     "Checkin",
     "CrisisLine",
+    "FormerHandle",
     "IdempotencyRecord",
     "Meeting",
     "MemberKey",
@@ -43,6 +46,7 @@ __all__ = [
     "PeerGroup",
     "ProgressSummary",
     "RecoveryCode",
+    "RetiredHandle",
     "SQLModel",
     "Service",
     "ServiceAtLocation",

@@ -24,6 +24,28 @@ class Account(SQLModel, table=True):
     created_at: datetime = utc_field()
 
 
+class FormerHandle(SQLModel, table=True):
+    """A handle the account used until it changed it: it still logs in and recovers the account
+    for a while (the member may not know of the change), and nobody else can take it meanwhile."""
+
+    __tablename__ = "former_handle"
+
+    handle_key: str = Field(max_length=30, primary_key=True)
+    account_id: uuid.UUID = owner_field()
+    until: datetime = utc_field(index=True)
+
+
+class RetiredHandle(SQLModel, table=True):
+    """A deleted account's handle, kept only as an HMAC under a key derived from the master key,
+    so nobody can take on the pseudonym a group knew until `until`. It outlives the account on
+    purpose; it says nothing about who the account was."""
+
+    __tablename__ = "retired_handle"
+
+    key: str = Field(max_length=64, primary_key=True)
+    until: datetime = utc_field(index=True)
+
+
 class AuthSession(SQLModel, table=True):
     __tablename__ = "auth_session"
 

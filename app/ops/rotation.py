@@ -4,7 +4,8 @@ What the master key protects in the database, and what happens to each in one tr
 member data keys are unwrapped with the old key and wrapped with the new one (the data they
 seal, notes and triggers, stays as it is); invite codes are sealed again and get new lookup
 keys (the codes themselves do not change); the check value is replaced, so a process still
-holding the old key fails /readyz; throttle counters, keyed by the old key, are emptied.
+holding the old key fails /readyz; throttle counters and retired handles, keyed by the old key
+(their originals are not kept, so they cannot be keyed again), are emptied.
 Pagination cursors signed with the old key stop working: clients start the list again.
 Any failure rolls the whole rotation back and the old key stays valid.
 """
@@ -21,7 +22,7 @@ from app.core.crypto import (
     wrap_data_key,
 )
 from app.groups.invites import read_invite_code, seal_invite_code
-from app.models import MemberKey, PeerGroup, Throttle
+from app.models import MemberKey, PeerGroup, RetiredHandle, Throttle
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def rotate_master_key(session: Session, old_key: bytes, new_key: bytes) -> Rotat
         group.invite_code_sealed, group.invite_code_key = seal_invite_code(new_key, group.id, code)
         session.add(group)
     session.execute(delete(Throttle))
+    session.execute(delete(RetiredHandle))
     replace_key_check(session, new_key)
     session.commit()
     return Rotation(member_keys=len(member_keys), invite_codes=len(groups))

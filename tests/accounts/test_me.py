@@ -31,7 +31,9 @@ def test_patch_changes_handle_and_timezone(client: TestClient) -> None:
     member = register(client)
     new = new_handle("renamed")
     response = client.patch(
-        "/v1/me", json={"handle": new, "timezone": "Asia/Kolkata"}, headers=auth(member)
+        "/v1/me",
+        json={"handle": new, "timezone": "Asia/Kolkata", "current_password": PASSWORD},
+        headers=auth(member),
     )
     assert response.status_code == 200
     assert response.json()["handle"] == new
@@ -42,7 +44,9 @@ def test_patch_changes_handle_and_timezone(client: TestClient) -> None:
 
 def test_patch_may_change_the_case_of_my_own_handle(client: TestClient) -> None:
     member = register(client, handle="quietriver")
-    response = client.patch("/v1/me", json={"handle": "QuietRiver"}, headers=auth(member))
+    response = client.patch(
+        "/v1/me", json={"handle": "QuietRiver", "current_password": PASSWORD}, headers=auth(member)
+    )
     assert response.status_code == 200
     assert response.json()["handle"] == "QuietRiver"
 
@@ -50,7 +54,9 @@ def test_patch_may_change_the_case_of_my_own_handle(client: TestClient) -> None:
 def test_patch_to_a_taken_handle_gets_409(client: TestClient) -> None:
     alice, bob = register(client), register(client)
     response = client.patch(
-        "/v1/me", json={"handle": alice["account"]["handle"].upper()}, headers=auth(bob)
+        "/v1/me",
+        json={"handle": alice["account"]["handle"].upper(), "current_password": PASSWORD},
+        headers=auth(bob),
     )
     assert response.status_code == 409
 
@@ -120,8 +126,9 @@ def test_delete_removes_the_account_and_everything_it_owns(
     )
     assert rows_referencing(app, account_id) == []
     assert client.get("/v1/me", headers=auth(other)).status_code == 200
-    # The handle is free again.
-    register(client, handle=canary)
+    # Nobody takes on the pseudonym at once (tests/accounts/test_handles.py).
+    again = client.post("/v1/auth/register", json={"handle": canary, "password": PASSWORD})
+    assert again.status_code == 409
 
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="checks SQLite's own files on disk")
