@@ -172,6 +172,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 "If-Match",
                 "If-None-Match",
                 "Idempotency-Key",
+                "Waymark-Device",
                 "X-Request-ID",
             ],
             expose_headers=["ETag", "Retry-After", "X-Request-ID"],

@@ -18,7 +18,11 @@ SEED = int(os.environ.get("WAYMARK_FUZZ_SEED", "20261123"))
 RULES_OPENAPI_CANNOT_STATE: dict[str, tuple[tuple[int, ...], str]] = {
     "POST /v1/auth/register": ((422,), "time zone in the tz database; guessable passwords"),
     "POST /v1/auth/recover": ((422,), "guessable passwords, or the password holds the handle"),
-    "PATCH /v1/me": ((422,), "time zone in the tz database; email- or phone-like handles"),
+    "PATCH /v1/me": (
+        (422,),
+        "time zone in the tz database; email- or phone-like handles; a new handle needs the "
+        "current password",
+    ),
     "POST /v1/me/password": ((422,), "guessable passwords, or the password holds the handle"),
     "GET /v1/auth/sessions": ((422,), "cursors are opaque and signed"),
     "GET /v1/checkins": ((422,), "opaque cursors; `from` after `to`"),

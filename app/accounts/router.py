@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.accounts import service
 from app.accounts.deps import Caller, CurrentCaller, require_role
+from app.accounts.devices import DeviceHeader
 from app.accounts.schemas import (
     AccountOut,
     AccountPatch,
@@ -59,8 +60,16 @@ def register(
     responses=problem_responses(401, 422, 429),
     summary="Log in",
 )
-def login(body: LoginIn, request: Request, runtime: RuntimeDep, session: SessionDep) -> TokenOut:
-    return service.login(runtime, session, body, client_address(request))
+def login(
+    body: LoginIn,
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    device: DeviceHeader = None,
+) -> TokenOut:
+    """Send the `device_token` an earlier login gave as `Waymark-Device`: a block caused by
+    failures elsewhere then does not stop this device."""
+    return service.login(runtime, session, body, client_address(request), device)
 
 
 @auth_router.post(
@@ -77,8 +86,9 @@ def logout(caller: CurrentCaller, session: SessionDep) -> Response:
     responses=problem_responses(401),
     summary="Revoke every token of the account",
 )
-def logout_all(caller: CurrentCaller, session: SessionDep) -> Response:
-    service.logout_all(session, caller)
+def logout_all(caller: CurrentCaller, session: SessionDep, device: DeviceHeader = None) -> Response:
+    """Every other device also stops being trusted (see login)."""
+    service.logout_all(session, caller, device)
     return Response(status_code=204)
 
 
@@ -123,7 +133,7 @@ def get_me(caller: CurrentCaller) -> AccountOut:
 @me_router.patch(
     "",
     response_model=AccountOut,
-    responses=problem_responses(401, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, 429),
     summary="Change my handle or time zone",
 )
 def patch_me(
@@ -145,10 +155,15 @@ def patch_me(
     summary="Change my password",
 )
 def change_password(
-    body: PasswordChangeIn, caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep
+    body: PasswordChangeIn,
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    device: DeviceHeader = None,
 ) -> Response:
-    """Every other session is signed out; this one stays."""
-    service.change_password(runtime, session, caller, body)
+    """Every other session is signed out, and every other device stops being trusted; this one
+    stays."""
+    service.change_password(runtime, session, caller, body, device)
     return Response(status_code=204)
 
 

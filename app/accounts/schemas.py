@@ -136,6 +136,12 @@ class TokenOut(BaseModel):
     access_token: str = Field(examples=["q3vX…43 URL-safe characters…"])
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name, not a secret
     expires_at: datetime
+    device_token: str | None = Field(
+        default=None,
+        description="Keep it on this device and send it as the `Waymark-Device` header with later "
+        "logins: failures from elsewhere then never block this device. Given when this device is "
+        "not trusted yet.",
+    )
 
 
 class RegisterOut(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from app.accounts import handles, rules
+from app.accounts import devices, handles, rules
 from app.accounts.deps import Caller, session_expiry
 from app.accounts.schemas import (
     AccountOut,
@@ -37,6 +37,7 @@ from app.core.ratelimit import (
     HANDLE_PER_ACCOUNT,
     HANDLE_PER_ADDRESS,
     LOGIN_PER_ADDRESS,
+    LOGIN_PER_DEVICE,
     LOGIN_PER_HANDLE,
     PASSWORD_PER_ACCOUNT,
     RECOVER_PER_ADDRESS,
@@ -122,14 +123,21 @@ def _recovery_codes_left(session: Session, account_id: uuid.UUID) -> int:
     ).one()
 
 
-def _start_session(runtime: Runtime, session: Session, account_id: uuid.UUID) -> TokenOut:
+def _start_session(
+    runtime: Runtime, session: Session, account_id: uuid.UUID, trust_device: bool = True
+) -> TokenOut:
+    """A new session, and unless the device is trusted already, a device token for it."""
     now = runtime.clock()
     token = new_token()
     auth = AuthSession(
         account_id=account_id, token_hash=token_digest(token), created_at=now, last_used_at=now
     )
     session.add(auth)
-    return TokenOut(access_token=token, expires_at=session_expiry(auth, runtime.settings))
+    return TokenOut(
+        access_token=token,
+        expires_at=session_expiry(auth, runtime.settings),
+        device_token=devices.trust(session, account_id, now) if trust_device else None,
+    )
 
 
 def _end_sessions(session: Session, account_id: uuid.UUID, keep: uuid.UUID | None = None) -> None:
@@ -233,15 +241,21 @@ def register(runtime: Runtime, session: Session, body: RegisterIn, address: str)
     return RegisterOut(account=account_out(account), token=token, recovery_codes=recovery_codes)
 
 
-def login(runtime: Runtime, session: Session, body: LoginIn, address: str) -> TokenOut:
+def login(
+    runtime: Runtime, session: Session, body: LoginIn, address: str, device_token: str | None
+) -> TokenOut:
     now = runtime.clock()
+    account = handles.find_account(session, body.handle, now)
+    device = devices.trusted(session, device_token, account.id, now) if account else None
+    # A trusted device answers for its own failures, not for the handle's (which anyone who
+    # knows the handle can cause).
     subjects = [
-        Subject(LOGIN_PER_HANDLE, rules.handle_key(body.handle)),
+        Subject(LOGIN_PER_DEVICE, device.token_hash)
+        if device
+        else Subject(LOGIN_PER_HANDLE, rules.handle_key(body.handle)),
         Subject(LOGIN_PER_ADDRESS, address),
     ]
-    runtime.throttler.guard_and_commit(session, subjects, now)
-    account = handles.find_account(session, body.handle, now)
-    session.commit()  # let go of the database while verifying
+    runtime.throttler.guard_and_commit(session, subjects, now)  # and lets go while verifying
 
     if account is None:
         runtime.hasher.dummy_verify(body.password)
@@ -257,7 +271,10 @@ def login(runtime: Runtime, session: Session, body: LoginIn, address: str) -> To
         account.password_hash = new_hash
         session.add(account)
     runtime.throttler.clear(session, subjects[0])
-    token = _start_session(runtime, session, account.id)
+    if device is not None:
+        device.last_used_at = now
+        session.add(device)
+    token = _start_session(runtime, session, account.id, trust_device=device is None)
     session.commit()
     return token
 
@@ -297,6 +314,7 @@ def recover(runtime: Runtime, session: Session, body: RecoverIn, address: str) -
     account.password_hash = password_hash
     session.add(account)
     _end_sessions(session, account.id)
+    devices.forget_others(session, account.id, None)  # this device gets a new token below
     runtime.throttler.clear(session, subjects[0])
     token = _start_session(runtime, session, account.id)
     left = _recovery_codes_left(session, account.id)
@@ -312,8 +330,10 @@ def logout(session: Session, caller: Caller) -> None:
     session.commit()
 
 
-def logout_all(session: Session, caller: Caller) -> None:
+def logout_all(session: Session, caller: Caller, device_token: str | None) -> None:
+    """Every session ends, and only this device stays trusted."""
     _end_sessions(session, caller.account.id)
+    devices.forget_others(session, caller.account.id, device_token)
     session.commit()
 
 
@@ -409,7 +429,11 @@ def _rename_and_commit_refusals(
 
 
 def change_password(
-    runtime: Runtime, session: Session, caller: Caller, body: PasswordChangeIn
+    runtime: Runtime,
+    session: Session,
+    caller: Caller,
+    body: PasswordChangeIn,
+    device_token: str | None,
 ) -> None:
     account = caller.account
     check_new_password(body.new_password, account.handle, "new_password")
@@ -418,6 +442,7 @@ def change_password(
     account.password_hash = runtime.hasher.hash(body.new_password)
     session.add(account)
     _end_sessions(session, account.id, keep=caller.session_id)
+    devices.forget_others(session, account.id, device_token)
     session.commit()
 
 
@@ -500,6 +525,7 @@ def _delete_recovery_codes(session: Session, account_id: uuid.UUID) -> None:
 
 ACCOUNT_PARTS = [
     AccountPart("former_handles", handles.export_former, handles.delete_former),
+    AccountPart("trusted_devices", devices.export_devices, devices.delete_devices),
     AccountPart("sessions", _export_sessions, _delete_sessions),
     AccountPart("recovery_codes", _export_recovery_codes, _delete_recovery_codes),
 ]

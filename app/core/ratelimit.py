@@ -1,9 +1,16 @@
 """Throttling of password and code guessing, with counters in the database.
 
-Each subject (a handle, an address, an account) has a failure streak. Once the streak reaches the
-rule's threshold the subject is blocked for 1 s, and every further failure (attempts made while
-blocked included) doubles the wait, up to 15 minutes. A streak is forgotten after 15 quiet
-minutes, so nobody is ever locked out for good: an abuser must not be able to shut a member out.
+Each subject (a handle, an address, an account, a device) has a failure streak. Once the streak
+reaches the rule's threshold the subject is blocked for 1 s, and every further failure after the
+block doubles the next one, up to 15 minutes. Attempts made while blocked are answered 429 and
+neither count nor lengthen the block. A streak is forgotten after 15 quiet minutes (counted from
+the end of its last block).
+
+An abuser who knows only a member's handle must not be able to shut the member out: a handle is
+blocked at most an hour in a (UTC) day, after which each failure blocks it for 10 seconds only
+(a guess every 10 seconds at most, and never a long wait for the member); a device the member
+has logged in from is not blocked by a handle's failures at all (app/accounts/devices.py); and
+recovery keeps a throttle of its own.
 
 Subjects are stored as HMACs, so the table reveals neither handles nor addresses. Counting is the
 same for handles that exist and handles that do not, so a 429 tells nothing.
@@ -14,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, or_, select, update
 
 from app.core.db import insert_if_absent
 from app.core.errors import AppError
@@ -31,11 +38,17 @@ class Rule:
     scope: str
     threshold: int
     first_block_seconds: int = FIRST_BLOCK_SECONDS
+    # For subjects anyone can name (a handle): the most seconds they are blocked in a day,
+    # after which each failure blocks for `after_cap_seconds` only (still slow to guess at).
+    daily_block_cap: int | None = None
+    after_cap_seconds: int = 10
 
 
-LOGIN_PER_HANDLE = Rule("login-handle", threshold=5)
+HANDLE_DAILY_BLOCK_CAP = 3600
+LOGIN_PER_HANDLE = Rule("login-handle", threshold=5, daily_block_cap=HANDLE_DAILY_BLOCK_CAP)
 LOGIN_PER_ADDRESS = Rule("login-address", threshold=20)
-RECOVER_PER_HANDLE = Rule("recover-handle", threshold=5)
+LOGIN_PER_DEVICE = Rule("login-device", threshold=5)
+RECOVER_PER_HANDLE = Rule("recover-handle", threshold=5, daily_block_cap=HANDLE_DAILY_BLOCK_CAP)
 RECOVER_PER_ADDRESS = Rule("recover-address", threshold=20)
 PASSWORD_PER_ACCOUNT = Rule("password-account", threshold=5)
 REGISTER_PER_ADDRESS = Rule("register-address", threshold=30)
@@ -80,22 +93,22 @@ class Throttler:
             .with_for_update()
             .execution_options(populate_existing=True)
         ).one()
-        if row.failures and now - row.last_failure_at > FORGET_AFTER and not _blocked(row, now):
+        # Quiet time counts from the end of the last block: nobody can fail during one.
+        quiet_since = max(row.last_failure_at, row.blocked_until or row.last_failure_at)
+        if row.failures and now - quiet_since > FORGET_AFTER:
             row.failures = 0
         return row
 
     def guard_and_commit(
         self, session: Session, subjects: Sequence[Subject], now: datetime
     ) -> None:
-        """Raise 429 if any subject is blocked; that attempt counts as one more failure.
-
-        Commits either way, so the caller can verify a password without holding a write lock.
-        """
+        """Raise 429 if any subject is blocked (the attempt neither counts nor lengthens the
+        block). Commits either way, so the caller can verify a password without holding a write
+        lock."""
         waits = []
         for subject in subjects if self.enabled else ():
             row = self._locked_row(session, subject, now)
             if _blocked(row, now):
-                _count_failure(row, subject.rule, now)
                 waits.append(_seconds_until(row.blocked_until, now))
         session.commit()
         if waits:
@@ -107,12 +120,23 @@ class Throttler:
             return
         for subject in subjects:
             _count_failure(self._locked_row(session, subject, now), subject.rule, now)
-        # Forgotten streaks are dead weight; clearing them here keeps the table small.
-        session.exec(delete(Throttle).where(col(Throttle.last_failure_at) < now - FORGET_AFTER * 4))
+        # Forgotten streaks are dead weight; clearing them here keeps the table small (a row that
+        # holds today's blocked time stays, or waiting an hour would reset a handle's daily cap).
+        session.exec(
+            delete(Throttle).where(
+                col(Throttle.last_failure_at) < now - FORGET_AFTER * 4,
+                or_(col(Throttle.blocked_day).is_(None), col(Throttle.blocked_day) < now.date()),
+            )
+        )
 
     def clear(self, session: Session, subject: Subject) -> None:
-        """Forget a streak after a success. The caller commits."""
-        session.exec(delete(Throttle).where(col(Throttle.key) == self._row_key(subject)))
+        """Forget a streak after a success (the time blocked today stays counted, or a success
+        would give the abuser a fresh hour). The caller commits."""
+        session.exec(
+            update(Throttle)
+            .where(col(Throttle.key) == self._row_key(subject))
+            .values(failures=0, blocked_until=None)
+        )
 
 
 def _blocked(row: Throttle, now: datetime) -> bool:
@@ -122,10 +146,17 @@ def _blocked(row: Throttle, now: datetime) -> bool:
 def _count_failure(row: Throttle, rule: Rule, now: datetime) -> None:
     row.failures += 1
     row.last_failure_at = now
-    if row.failures >= rule.threshold:
-        doublings = min(row.failures - rule.threshold, 20)
-        seconds = min(MAX_BLOCK_SECONDS, rule.first_block_seconds * 2**doublings)
-        row.blocked_until = now + timedelta(seconds=seconds)
+    if row.failures < rule.threshold:
+        return
+    doublings = min(row.failures - rule.threshold, 20)
+    seconds = min(MAX_BLOCK_SECONDS, rule.first_block_seconds * 2**doublings)
+    if rule.daily_block_cap is not None:
+        if row.blocked_day != now.date():
+            row.blocked_day, row.blocked_seconds = now.date(), 0
+        left_today = rule.daily_block_cap - row.blocked_seconds
+        seconds = min(seconds, max(left_today, rule.after_cap_seconds))
+        row.blocked_seconds += seconds
+    row.blocked_until = now + timedelta(seconds=seconds)
 
 
 def _seconds_until(moment: datetime | None, now: datetime) -> int:

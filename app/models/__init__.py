@@ -9,6 +9,7 @@ from app.models.accounts import (
     MemberKey,
     RecoveryCode,
     RetiredHandle,
+    TrustedDevice,
 )
 from app.models.base import SQLModel
 from app.models.checkins import Checkin, ProgressSummary, Track
@@ -58,5 +59,6 @@ __all__ = [
     "TaxonomyTerm",
     "Throttle",
     "Track",
+    "TrustedDevice",
     "metadata",
 ]

@@ -46,6 +46,19 @@ class RetiredHandle(SQLModel, table=True):
     until: datetime = utc_field(index=True)
 
 
+class TrustedDevice(SQLModel, table=True):
+    """A device the member has logged in from: it keeps a random token (stored here only as its
+    SHA-256) and sends it with later logins, which are then not blocked by failures that came
+    from elsewhere (OWASP's device cookie)."""
+
+    __tablename__ = "trusted_device"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    account_id: uuid.UUID = owner_field()
+    created_at: datetime = utc_field()
+    last_used_at: datetime = utc_field(index=True)
+
+
 class AuthSession(SQLModel, table=True):
     __tablename__ = "auth_session"
 

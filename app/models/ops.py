@@ -1,6 +1,6 @@
 """Operational tables: throttle counters shared by every process, and service metadata."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -13,6 +13,9 @@ class Throttle(SQLModel, table=True):
     failures: int = 0
     last_failure_at: datetime = utc_field(index=True)
     blocked_until: datetime | None = utc_field(nullable=True)
+    # Seconds blocked on `blocked_day` (UTC), for rules with a daily cap.
+    blocked_day: date | None = None
+    blocked_seconds: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AppMeta(SQLModel, table=True):

@@ -43,7 +43,7 @@ def test_login_returns_a_fresh_opaque_token_stored_only_as_its_hash(
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     token = response.json()
-    assert set(token) == {"access_token", "token_type", "expires_at"}
+    assert set(token) == {"access_token", "token_type", "expires_at", "device_token"}
     assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", token["access_token"])
     second = login(client, handle)
     assert second != token["access_token"]
@@ -107,19 +107,28 @@ def run_ten_failures(client: TestClient, handle: str) -> list[tuple[int, dict, s
 def test_sixth_failure_is_throttled_with_doubling_backoff_then_expires(
     client: TestClient, clock: FakeClock
 ) -> None:
+    """SECURITY 1, with the attack of issue 14 (2) closed: attempts made while blocked get 429
+    and neither count nor lengthen the block; each failure after a block doubles the next."""
     member = register(client)
     handle = member["account"]["handle"]
     results = run_ten_failures(client, handle)
     assert [status for status, _, _ in results] == [401] * 5 + [429] * 5
-    waits = [int(retry) for status, _, retry in results if status == 429]
-    assert all(wait >= 1 for wait in waits)
-    assert waits == [waits[0] * 2**i for i in range(5)]
-    assert all(status != 429 or retry is not None for status, _, retry in results)
+    assert {retry for status, _, retry in results if status == 429} == {"1"}
+
+    waits = []
+    for _ in range(5):
+        blocked = attempt(client, handle)
+        assert blocked.status_code == 429
+        waits.append(int(blocked.headers["retry-after"]))
+        clock.advance(seconds=waits[-1])
+        assert attempt(client, handle).status_code == 401  # a further failure, after the block
+    assert waits == [1, 2, 4, 8, 16]
 
     during = attempt(client, handle, PASSWORD)
     assert during.status_code == 429
     wait = int(during.headers["retry-after"])
-    assert wait == min(900, waits[-1] * 2)
+    assert wait == 32
+    assert int(attempt(client, handle).headers["retry-after"]) == 32  # not lengthened
 
     clock.advance(seconds=wait)
     assert attempt(client, handle, PASSWORD).status_code == 200
@@ -127,10 +136,44 @@ def test_sixth_failure_is_throttled_with_doubling_backoff_then_expires(
     assert attempt(client, handle).status_code == 401
 
 
-def test_backoff_is_capped_at_fifteen_minutes(client: TestClient) -> None:
+def fail_through_blocks(app: FastAPI, clock: FakeClock, handle: str, failures: int) -> list[int]:
+    """Wrong passwords from ever new addresses (so only the handle's own throttle answers), each
+    made as soon as the block before it ended: the waits seen."""
+    waits = []
+    for number in range(failures):
+        client = TestClient(app, client=(f"198.51.{number // 250}.{number % 250}", 40000))
+        response = attempt(client, handle)
+        if response.status_code == 429:
+            waits.append(int(response.headers["retry-after"]))
+            clock.advance(seconds=waits[-1])
+            assert attempt(client, handle).status_code == 401
+    return waits
+
+
+def test_backoff_is_capped_at_fifteen_minutes(
+    client: TestClient, app: FastAPI, clock: FakeClock
+) -> None:
     handle = register(client)["account"]["handle"]
-    waits = [attempt(client, handle).headers.get("retry-after") for _ in range(20)]
-    assert int(waits[-1]) == 900
+    waits = fail_through_blocks(app, clock, handle, 16)
+    assert max(waits) == 900
+    assert waits[-1] == 900
+
+
+def test_a_handle_is_blocked_at_most_an_hour_a_day(
+    client: TestClient, app: FastAPI, clock: FakeClock
+) -> None:
+    """Someone who knows only the handle keeps failing all day: the handle's blocks add up to an
+    hour, then each failure blocks it for 10 seconds only, and the next day starts afresh."""
+    handle = register(client)["account"]["handle"]
+    clock.moment = clock.moment.replace(hour=0, minute=0)
+    waits = fail_through_blocks(app, clock, handle, 30)
+    capped = next(n for n in range(len(waits)) if sum(waits[: n + 1]) >= 3600)
+    assert sum(waits[: capped + 1]) == 3600  # the last long block is cut to the hour
+    assert set(waits[capped + 1 :]) == {10}
+    assert len(waits) - capped > 10
+    clock.moment = clock.moment.replace(hour=23, minute=59, second=59)
+    clock.advance(seconds=2)  # a new day
+    assert fail_through_blocks(app, clock, handle, 9) == [1, 2, 4, 8]
 
 
 def test_unknown_handle_is_throttled_identically(client: TestClient) -> None:

@@ -31,7 +31,7 @@ def test_register_returns_account_token_and_ten_distinct_codes(client: TestClien
     assert body["account"]["role"] == "member"
     assert body["account"]["timezone"] == "Pacific/Kiritimati"
     assert body["account"]["created_at"].endswith("Z")
-    assert set(body["token"]) == {"access_token", "token_type", "expires_at"}
+    assert set(body["token"]) == {"access_token", "token_type", "expires_at", "device_token"}
     assert body["token"]["token_type"] == "bearer"
     codes = body["recovery_codes"]
     assert len(codes) == 10
