@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.accounts import service
+from app.accounts import service, sessions
 from app.accounts.deps import Caller, CurrentCaller, require_role
 from app.accounts.devices import DeviceHeader
 from app.accounts.schemas import (
@@ -14,6 +14,7 @@ from app.accounts.schemas import (
     AccountRoleOut,
     ExportOut,
     LoginIn,
+    MeOut,
     PasswordChangeIn,
     PasswordConfirmIn,
     RecoverIn,
@@ -76,7 +77,7 @@ def login(
     "/logout", status_code=204, responses=problem_responses(401), summary="Revoke this token"
 )
 def logout(caller: CurrentCaller, session: SessionDep) -> Response:
-    service.logout(session, caller)
+    sessions.logout(session, caller)
     return Response(status_code=204)
 
 
@@ -88,7 +89,7 @@ def logout(caller: CurrentCaller, session: SessionDep) -> Response:
 )
 def logout_all(caller: CurrentCaller, session: SessionDep, device: DeviceHeader = None) -> Response:
     """Every other device also stops being trusted (see login)."""
-    service.logout_all(session, caller, device)
+    sessions.logout_all(session, caller, device)
     return Response(status_code=204)
 
 
@@ -98,7 +99,7 @@ def logout_all(caller: CurrentCaller, session: SessionDep, device: DeviceHeader 
 def list_sessions(
     caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep, page: PageQuery
 ) -> Page[SessionOut]:
-    return service.list_sessions(runtime, session, caller, page)
+    return sessions.list_sessions(runtime, session, caller, page)
 
 
 @auth_router.delete(
@@ -108,7 +109,7 @@ def list_sessions(
     summary="Revoke one of my sessions",
 )
 def revoke_session(session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> Response:
-    service.revoke_session(session, caller, session_id)
+    sessions.revoke_session(session, caller, session_id)
     return Response(status_code=204)
 
 
@@ -125,9 +126,13 @@ def recover(
     return service.recover(runtime, session, body, client_address(request))
 
 
-@me_router.get("", response_model=AccountOut, responses=AUTHED, summary="My account")
-def get_me(caller: CurrentCaller) -> AccountOut:
-    return service.account_out(caller.account)
+@me_router.get("", response_model=MeOut, responses=AUTHED, summary="My account")
+def get_me(caller: CurrentCaller, runtime: RuntimeDep) -> MeOut:
+    """With the sessions begun since this one last asked."""
+    return MeOut(
+        **service.account_out(caller.account).model_dump(),
+        new_sessions=sessions.begun_since_last_look(runtime, caller),
+    )
 
 
 @me_router.patch(

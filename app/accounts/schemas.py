@@ -1,7 +1,7 @@
 """Request and response shapes for accounts. Requests are strict: unknown fields are refused."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -68,21 +68,36 @@ Password = Annotated[
 LoginHandle = Annotated[str, Field(min_length=1, max_length=64, examples=["quiet-river"])]
 
 
+# A few words for the member to know the device by in their list of sessions.
+DeviceLabel = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        examples=["my phone"],
+        description="What you call this device, shown in your list of sessions.",
+    ),
+]
+
+
 class RegisterIn(StrictInput):
     handle: Handle
     password: Password
     timezone: Timezone = "UTC"
+    device_label: DeviceLabel | None = None
 
 
 class LoginIn(StrictInput):
     handle: LoginHandle
     password: Annotated[str, Field(max_length=PASSWORD_HARD_LIMIT)]
+    device_label: DeviceLabel | None = None
 
 
 class RecoverIn(StrictInput):
     handle: LoginHandle
     recovery_code: Annotated[str, Field(min_length=1, max_length=64, examples=["7KQ2-M9XD-…"])]
     new_password: Password
+    device_label: DeviceLabel | None = None
 
 
 class AccountPatch(StrictInput):
@@ -168,6 +183,22 @@ class SessionOut(BaseModel):
     created_at: datetime
     last_used_at: datetime = Field(description="Accurate to the hour.")
     current: bool
+    device_label: str | None = Field(description="What the device was called at login.")
+    first_used_on: date = Field(description="The day it began, in your time zone.")
+    last_used_on: date = Field(description="The day it was last used, in your time zone.")
+
+
+class NewSessionOut(BaseModel):
+    device_label: str | None
+    began_on: date = Field(description="In your time zone.")
+
+
+class MeOut(AccountOut):
+    new_sessions: list[NewSessionOut] = Field(
+        description="Sessions begun since this one last asked, newest first (each told once): "
+        "one you did not start means someone else has your password. End it, then change the "
+        "password."
+    )
 
 
 class ExportOut(BaseModel):

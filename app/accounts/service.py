@@ -9,13 +9,12 @@ import hmac
 import math
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from app.accounts import devices, handles, rules
-from app.accounts.deps import Caller, session_expiry
+from app.accounts import devices, handles, rules, sessions
+from app.accounts.deps import Caller
 from app.accounts.schemas import (
     AccountOut,
     AccountPatch,
@@ -27,12 +26,10 @@ from app.accounts.schemas import (
     RecoverOut,
     RegisterIn,
     RegisterOut,
-    SessionOut,
     TokenOut,
 )
 from app.core import codes
 from app.core.errors import AppError, not_found, validation_problem
-from app.core.pagination import Keyset, Page, PageParams, cursor_secret, keyset_page
 from app.core.ratelimit import (
     HANDLE_PER_ACCOUNT,
     HANDLE_PER_ADDRESS,
@@ -46,12 +43,11 @@ from app.core.ratelimit import (
     Subject,
 )
 from app.core.runtime import AccountPart, Runtime
-from app.core.security import new_token, normal_password, token_digest
-from app.models import Account, AuthSession, RecoveryCode
+from app.core.security import normal_password
+from app.models import Account, RecoveryCode
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_LENGTH = 20  # 100 random bits
-SESSIONS = Keyset("sessions", (datetime, uuid.UUID), descending=True)  # newest first
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -121,30 +117,6 @@ def _recovery_codes_left(session: Session, account_id: uuid.UUID) -> int:
     return session.exec(
         select(func.count()).select_from(RecoveryCode).where(RecoveryCode.account_id == account_id)
     ).one()
-
-
-def _start_session(
-    runtime: Runtime, session: Session, account_id: uuid.UUID, trust_device: bool = True
-) -> TokenOut:
-    """A new session, and unless the device is trusted already, a device token for it."""
-    now = runtime.clock()
-    token = new_token()
-    auth = AuthSession(
-        account_id=account_id, token_hash=token_digest(token), created_at=now, last_used_at=now
-    )
-    session.add(auth)
-    return TokenOut(
-        access_token=token,
-        expires_at=session_expiry(auth, runtime.settings),
-        device_token=devices.trust(session, account_id, now) if trust_device else None,
-    )
-
-
-def _end_sessions(session: Session, account_id: uuid.UUID, keep: uuid.UUID | None = None) -> None:
-    statement = delete(AuthSession).where(col(AuthSession.account_id) == account_id)
-    if keep is not None:
-        statement = statement.where(col(AuthSession.id) != keep)
-    session.exec(statement)
 
 
 def _confirm_password_and_commit(
@@ -232,7 +204,7 @@ def register(runtime: Runtime, session: Session, body: RegisterIn, address: str)
         account, recovery_codes = insert_account(
             session, body.handle, password_hash, body.timezone, now
         )
-        token = _start_session(runtime, session, account.id)
+        token = sessions.start(runtime, session, account.id, body.device_label)
         runtime.throttler.count(session, subjects, now)
         session.commit()
     except IntegrityError as exc:  # the same handle registered a moment ago
@@ -274,7 +246,9 @@ def login(
     if device is not None:
         device.last_used_at = now
         session.add(device)
-    token = _start_session(runtime, session, account.id, trust_device=device is None)
+    token = sessions.start(
+        runtime, session, account.id, body.device_label, trust_device=device is None
+    )
     session.commit()
     return token
 
@@ -313,65 +287,13 @@ def recover(runtime: Runtime, session: Session, body: RecoverIn, address: str) -
         raise _bad_recovery()
     account.password_hash = password_hash
     session.add(account)
-    _end_sessions(session, account.id)
+    sessions.end_all(session, account.id)
     devices.forget_others(session, account.id, None)  # this device gets a new token below
     runtime.throttler.clear(session, subjects[0])
-    token = _start_session(runtime, session, account.id)
+    token = sessions.start(runtime, session, account.id, body.device_label)
     left = _recovery_codes_left(session, account.id)
     session.commit()
     return RecoverOut(token=token, recovery_codes_left=left)
-
-
-# --- sessions ---------------------------------------------------------------------------------
-
-
-def logout(session: Session, caller: Caller) -> None:
-    session.exec(delete(AuthSession).where(col(AuthSession.id) == caller.session_id))
-    session.commit()
-
-
-def logout_all(session: Session, caller: Caller, device_token: str | None) -> None:
-    """Every session ends, and only this device stays trusted."""
-    _end_sessions(session, caller.account.id)
-    devices.forget_others(session, caller.account.id, device_token)
-    session.commit()
-
-
-def list_sessions(
-    runtime: Runtime, session: Session, caller: Caller, page: PageParams
-) -> Page[SessionOut]:
-    rows, next_cursor = keyset_page(
-        session,
-        select(AuthSession).where(AuthSession.account_id == caller.account.id),
-        [col(AuthSession.created_at), col(AuthSession.id)],
-        SESSIONS,
-        page,
-        lambda row: (row.created_at, row.id),
-        cursor_secret(runtime.master_key),
-    )
-    items = [
-        SessionOut(
-            id=row.id,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
-            current=row.id == caller.session_id,
-        )
-        for row in rows
-    ]
-    return Page[SessionOut](items=items, next_cursor=next_cursor)
-
-
-def revoke_session(session: Session, caller: Caller, session_id: uuid.UUID) -> None:
-    # Ownership is part of the query: another member's session is simply not found.
-    result = session.exec(
-        delete(AuthSession).where(
-            col(AuthSession.id) == session_id, col(AuthSession.account_id) == caller.account.id
-        )
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        raise not_found("session")
-    session.commit()
 
 
 # --- the member's own account -----------------------------------------------------------------
@@ -441,7 +363,7 @@ def change_password(
     session.commit()  # let go of the database while hashing
     account.password_hash = runtime.hasher.hash(body.new_password)
     session.add(account)
-    _end_sessions(session, account.id, keep=caller.session_id)
+    sessions.end_all(session, account.id, keep=caller.session_id)
     devices.forget_others(session, account.id, device_token)
     session.commit()
 
@@ -494,24 +416,6 @@ def set_role(session: Session, account_id: uuid.UUID, role: str) -> AccountRoleO
 # --- this domain's share of export and delete -------------------------------------------------
 
 
-def _export_sessions(
-    _runtime: Runtime, session: Session, account_id: uuid.UUID
-) -> list[dict[str, Any]]:
-    rows = session.exec(
-        select(AuthSession)
-        .where(AuthSession.account_id == account_id)
-        .order_by(col(AuthSession.created_at))
-    ).all()
-    return [
-        {"id": str(row.id), "created_at": row.created_at, "last_used_at": row.last_used_at}
-        for row in rows
-    ]
-
-
-def _delete_sessions(session: Session, account_id: uuid.UUID) -> None:
-    _end_sessions(session, account_id)
-
-
 def _export_recovery_codes(
     _runtime: Runtime, session: Session, account_id: uuid.UUID
 ) -> dict[str, int]:
@@ -526,6 +430,6 @@ def _delete_recovery_codes(session: Session, account_id: uuid.UUID) -> None:
 ACCOUNT_PARTS = [
     AccountPart("former_handles", handles.export_former, handles.delete_former),
     AccountPart("trusted_devices", devices.export_devices, devices.delete_devices),
-    AccountPart("sessions", _export_sessions, _delete_sessions),
+    AccountPart("sessions", sessions.export_sessions, sessions.delete_sessions),
     AccountPart("recovery_codes", _export_recovery_codes, _delete_recovery_codes),
 ]

@@ -68,6 +68,10 @@ class AuthSession(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = utc_field()
     last_used_at: datetime = utc_field()
+    # What the member called the device at login ("my phone"), sealed with their data key.
+    device_label_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
+    # Sessions begun until then have been shown to this one (GET /v1/me says when others begin).
+    sessions_seen_until: datetime | None = utc_field(nullable=True)
 
 
 class RecoveryCode(SQLModel, table=True):

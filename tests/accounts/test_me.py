@@ -23,8 +23,8 @@ def test_me_shows_only_the_documented_fields(client: TestClient) -> None:
     response = client.get("/v1/me", headers=auth(member))
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
-    assert set(response.json()) == ACCOUNT_KEYS
-    assert response.json() == member["account"]
+    assert set(response.json()) == ACCOUNT_KEYS | {"new_sessions"}
+    assert response.json() == {**member["account"], "new_sessions": []}
 
 
 def test_patch_changes_handle_and_timezone(client: TestClient) -> None:
@@ -77,7 +77,10 @@ def test_patch_refuses_anything_else_and_changes_nothing(client: TestClient, bod
     member = register(client)
     response = client.patch("/v1/me", json=body, headers=auth(member))
     assert response.status_code == 422
-    assert client.get("/v1/me", headers=auth(member)).json() == member["account"]
+    assert client.get("/v1/me", headers=auth(member)).json() == {
+        **member["account"],
+        "new_sessions": [],
+    }
 
 
 def test_export_holds_my_data_and_nobody_elses(client: TestClient) -> None:

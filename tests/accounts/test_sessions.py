@@ -2,9 +2,19 @@
 
 import uuid
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.factories import OTHER_PASSWORD, PASSWORD, auth, login, register, without_request_id
+from tests.conftest import FakeClock
+from tests.factories import (
+    OTHER_PASSWORD,
+    PASSWORD,
+    auth,
+    database_dump,
+    login,
+    register,
+    without_request_id,
+)
 
 
 def me(client: TestClient, token: str) -> int:
@@ -35,7 +45,9 @@ def test_sessions_list_marks_the_current_one_and_pages(client: TestClient) -> No
     assert response.headers["cache-control"] == "no-store"
     items = response.json()["items"]
     assert len(items) == 5
-    assert set(items[0]) == {"id", "created_at", "last_used_at", "current"}
+    assert set(items[0]) == {
+        "id", "created_at", "last_used_at", "current", "device_label", "first_used_on", "last_used_on"
+    }  # fmt: skip
     assert [item["current"] for item in items] == [True, False, False, False, False]  # newest first
 
     seen, cursor = [], None
@@ -139,3 +151,48 @@ def test_password_guessing_with_a_stolen_token_is_throttled(client: TestClient) 
         for i in range(7)
     ]
     assert statuses == [403] * 5 + [429] * 2
+
+
+def test_a_session_the_member_did_not_start_stands_out(
+    client: TestClient, app: FastAPI, clock: FakeClock
+) -> None:
+    """Someone with the password logs in elsewhere: the member's phone is told at its next
+    look (once), and the list shows each session by the name its device was given and the
+    days it was used; the member ends the stranger's session."""
+    member = register(client, device_label="my phone")
+    phone = auth(member)
+    assert client.get("/v1/me", headers=phone).json()["new_sessions"] == []
+    clock.advance(days=2)
+    stranger = client.post(
+        "/v1/auth/login",
+        json={"handle": member["account"]["handle"], "password": PASSWORD, "device_label": "x"},
+    ).json()["access_token"]
+    told = client.get("/v1/me", headers=phone).json()["new_sessions"]
+    assert told == [{"device_label": "x", "began_on": "2026-11-25"}]
+    assert client.get("/v1/me", headers=phone).json()["new_sessions"] == []  # told once
+
+    listed = client.get("/v1/auth/sessions", headers=phone).json()["items"]
+    by_label = {item["device_label"]: item for item in listed}
+    assert by_label["my phone"]["first_used_on"] == "2026-11-23"
+    assert by_label["my phone"]["current"] is True
+    assert by_label["x"]["first_used_on"] == by_label["x"]["last_used_on"] == "2026-11-25"
+    ended = client.delete(f"/v1/auth/sessions/{by_label['x']['id']}", headers=phone)
+    assert ended.status_code == 204
+    assert client.get("/v1/me", headers=auth(stranger)).status_code == 401
+
+
+def test_device_labels_are_sealed_and_bounded(client: TestClient, app: FastAPI) -> None:
+    label = "kitchen-" + uuid.uuid4().hex[:10]
+    member = register(client, device_label=label)
+    assert label not in database_dump(app)
+    listed = client.get("/v1/auth/sessions", headers=auth(member)).json()["items"]
+    assert listed[0]["device_label"] == label
+    too_long = client.post(
+        "/v1/auth/login",
+        json={
+            "handle": member["account"]["handle"],
+            "password": PASSWORD,
+            "device_label": "x" * 41,
+        },
+    )
+    assert too_long.status_code == 422
