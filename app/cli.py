@@ -49,16 +49,21 @@ def migrate(settings: Settings) -> int:
     from app.core.clock import system_clock
     from app.core.migrations import upgrade
     from app.progress.summary import backfill
+    from app.progress.tracks import seal_plain_labels
 
     upgrade(settings.effective_database_url)
     database = create_database(settings.effective_database_url)
     try:
         # Members whose check-ins predate progress summaries get theirs now.
         added = backfill(database, settings.absence_days, system_clock())
+        # Track labels written before labels were sealed.
+        sealed = seal_plain_labels(database, lambda: load_master_key(settings), system_clock())
     finally:
         database.dispose()
     if added:
         print(f"progress summaries built for {added} members")
+    if sealed:
+        print(f"sealed {sealed} track labels")
     print("database is at the latest revision")
     return 0
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
 from app.core.crypto import encode_key
 from app.core.db import new_session
 from app.core.migrations import upgrade
@@ -145,3 +145,15 @@ def app(settings: Settings, clock: FakeClock) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> str:
+    monkeypatch.setenv("WAYMARK_DATABASE_URL", database_url)
+    monkeypatch.setenv("WAYMARK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WAYMARK_MASTER_KEY", TEST_MASTER_KEY)
+    monkeypatch.setenv("WAYMARK_ARGON2_MEMORY_KIB", "1024")
+    monkeypatch.setenv("WAYMARK_ARGON2_TIME_COST", "1")
+    get_settings.cache_clear()
+    yield database_url  # type: ignore[misc]
+    get_settings.cache_clear()

@@ -23,7 +23,6 @@ from app.main import create_app
 from app.models import PeerGroup
 from app.progress.summary import FOLD_VERSION
 from tests.conftest import (
-    TEST_MASTER_KEY,
     FakeClock,
     create_pg_database,
     drop_pg_database,
@@ -31,18 +30,6 @@ from tests.conftest import (
 )
 from tests.factories import PASSWORD, auth, database_dump, login, make_admin, register
 from tests.groups.conftest import make_facilitator, make_group
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> str:
-    monkeypatch.setenv("WAYMARK_DATABASE_URL", database_url)
-    monkeypatch.setenv("WAYMARK_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("WAYMARK_MASTER_KEY", TEST_MASTER_KEY)
-    monkeypatch.setenv("WAYMARK_ARGON2_MEMORY_KIB", "1024")
-    monkeypatch.setenv("WAYMARK_ARGON2_TIME_COST", "1")
-    get_settings.cache_clear()
-    yield database_url  # type: ignore[misc]
-    get_settings.cache_clear()
 
 
 def categories(url: str) -> list[tuple[object, ...]]:

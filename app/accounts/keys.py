@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, delete
@@ -56,17 +57,24 @@ def open_cipher(runtime: Runtime, session: Session, account_id: uuid.UUID) -> Me
 def ensure_cipher(runtime: Runtime, session: Session, account_id: uuid.UUID) -> MemberCipher:
     """The member's cipher for writing: their data key is made on first use, inside the caller's
     write transaction (safe against a racing request that makes it too)."""
+    return cipher_for_writing(runtime.master_key, session, account_id, runtime.clock())
+
+
+def cipher_for_writing(
+    master_key: bytes, session: Session, account_id: uuid.UUID, now: datetime
+) -> MemberCipher:
+    """ensure_cipher outside a request (`waymark migrate`)."""
     row = session.get(MemberKey, account_id)
     if row is None:
-        wrapped = wrap_data_key(runtime.master_key, str(account_id), new_data_key())
+        wrapped = wrap_data_key(master_key, str(account_id), new_data_key())
         insert_if_absent(
             session,
             MemberKey,
-            {"account_id": account_id, "wrapped_key": wrapped, "created_at": runtime.clock()},
+            {"account_id": account_id, "wrapped_key": wrapped, "created_at": now},
         )
         row = session.get(MemberKey, account_id, populate_existing=True)
         assert row is not None
-    key = unwrap_data_key(runtime.master_key, str(account_id), row.wrapped_key)
+    key = unwrap_data_key(master_key, str(account_id), row.wrapped_key)
     return MemberCipher(key, account_id)
 
 

@@ -24,7 +24,7 @@ from app.core.runtime import Runtime
 from app.models import Account, Checkin
 from app.progress import engine
 from app.progress.summary import refresh_summary
-from app.progress.tracks import active_tracks
+from app.progress.tracks import active_slugs
 from app.resources.categories import categories
 
 DAYS_BACK = 366
@@ -138,7 +138,7 @@ def _unknown_references(field: str, unknown: list[str], detail: str) -> AppError
 def _check_references(session: Session, account_id: uuid.UUID, body: CheckinIn) -> list[str]:
     """Lapses only for the member's tracks, needs only from known categories (422 otherwise)."""
     if body.lapses:
-        tracks = {track.slug for track in active_tracks(session, account_id)}
+        tracks = active_slugs(session, account_id)
         unknown = [slug for slug in body.lapses if slug not in tracks]
         if unknown:
             raise _unknown_references(

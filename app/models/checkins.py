@@ -18,7 +18,10 @@ class Track(SQLModel, table=True):
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = owner_field()
     slug: str = Field(max_length=40)
-    label: str = Field(max_length=60)
+    # The member's own words: sealed with their data key in label_sealed. `label` is empty but
+    # for rows written before labels were sealed, until `waymark migrate` seals them.
+    label: str = Field(default="", max_length=60)
+    label_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
     position: int = 0
     removed_at: datetime | None = utc_field(nullable=True)
 

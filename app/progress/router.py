@@ -45,9 +45,9 @@ def get_weekly(
 
 
 @tracks_router.get("", response_model=list[TrackOut], responses=problem_responses(401))
-def get_tracks(caller: CurrentCaller, session: SessionDep) -> list[TrackOut]:
+def get_tracks(caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep) -> list[TrackOut]:
     """What I keep track of; a new member has one track, `recovery`."""
-    return tracks.active_tracks(session, caller.account.id)
+    return tracks.active_tracks(runtime, session, caller.account.id)
 
 
 @tracks_router.put("", response_model=list[TrackOut], responses=problem_responses(401, 422))
@@ -70,4 +70,4 @@ def put_tracks(
     session: SessionDep,
 ) -> list[TrackOut]:
     """Replace my tracks (1 to 5). A removed track's past check-ins are kept as they are."""
-    return tracks.replace_tracks(session, caller.account.id, body, runtime.clock())
+    return tracks.replace_tracks(runtime, session, caller.account.id, body)

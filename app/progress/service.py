@@ -70,7 +70,9 @@ def journey_for(
         same_snapshot(session)
         if first is not None:
             first(session)
-        tracks = [(track.slug, track.label) for track in active_tracks(session, account.id)]
+        tracks = [
+            (track.slug, track.label) for track in active_tracks(runtime, session, account.id)
+        ]
         journey = journey_of(session, account.id, tracks, as_of, runtime.settings.absence_days)
     return ProgressOut.model_validate(journey, from_attributes=True)
 

@@ -1,9 +1,14 @@
 """Tracks: 1 to 5 per member; removing one never rewrites past check-ins."""
 
-import pytest
-from fastapi.testclient import TestClient
+import uuid
 
-from tests.factories import auth, register
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from app import cli
+from tests.factories import auth, database_dump, register
 
 TODAY = "2026-11-23"
 TWO = [{"slug": "substances", "label": "Substances"}, {"slug": "the-life", "label": "The life"}]
@@ -93,3 +98,45 @@ def test_bad_track_lists_get_422_and_change_nothing(client: TestClient, body: ob
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert tracks(client, member) == TWO
+
+
+def test_a_track_label_is_stored_only_sealed(client: TestClient, app: FastAPI) -> None:
+    """Labels are the member's own words ("staying away from D."): whoever reads the database
+    finds the slug, never the label."""
+    member = register(client)
+    label = "away from " + uuid.uuid4().hex[:12]
+    body = [{"slug": "him", "label": label}]
+    assert client.put("/v1/me/tracks", json=body, headers=auth(member)).status_code == 200
+    assert label not in database_dump(app)
+    assert client.get("/v1/me/tracks", headers=auth(member)).json() == body
+    exported = client.get("/v1/me/export", headers=auth(member)).json()
+    assert exported["parts"]["tracks"][0]["label"] == label
+    client.put(f"/v1/checkins/{TODAY}", json={"lapses": {"him": "none"}}, headers=auth(member))
+    progress = client.get("/v1/progress", headers=auth(member)).json()
+    assert progress["tracks"][0]["label"] == label
+
+
+def test_labels_written_before_sealing_are_sealed_by_migrate(
+    client: TestClient, app: FastAPI, cli_env: str
+) -> None:
+    member = register(client)
+    label = "older words " + uuid.uuid4().hex[:8]
+    engine = app.state.runtime.database.writer
+    account = uuid.UUID(member["account"]["id"])
+    with engine.begin() as connection:  # as the code before sealing wrote it
+        connection.execute(
+            text(
+                "INSERT INTO track (id, account_id, slug, label, position) "
+                "VALUES (:id, :account, 'older', :label, 0)"
+            ),
+            {
+                "id": uuid.uuid4().hex if engine.dialect.name == "sqlite" else uuid.uuid4(),
+                "account": account.hex if engine.dialect.name == "sqlite" else account,
+                "label": label,
+            },
+        )
+    expected = [{"slug": "older", "label": label}]
+    assert client.get("/v1/me/tracks", headers=auth(member)).json() == expected
+    assert cli.main(["migrate"]) == 0
+    assert label not in database_dump(app)
+    assert client.get("/v1/me/tracks", headers=auth(member)).json() == expected
