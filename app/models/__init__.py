@@ -16,6 +16,7 @@ from app.models.checkins import Checkin, ProgressSummary, Track
 from app.models.directory import (
     CrisisLine,
     Organization,
+    SecretLocation,
     Service,
     ServiceAtLocation,
     ServiceHours,
@@ -49,6 +50,7 @@ __all__ = [
     "RecoveryCode",
     "RetiredHandle",
     "SQLModel",
+    "SecretLocation",
     "Service",
     "ServiceAtLocation",
     "ServiceHours",

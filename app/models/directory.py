@@ -100,6 +100,17 @@ class ServiceAtLocation(SQLModel, table=True):
     search_lng: float | None = Field(default=None, sa_type=Float)
 
 
+class SecretLocation(SQLModel, table=True):
+    """A location some confidential service has used. It stays secret for every service and
+    organization that names it, for good: deleting the shelter's listing, or moving it, must not
+    publish the address it had."""
+
+    __tablename__ = "secret_location"
+
+    location_id: uuid.UUID = Field(primary_key=True)
+    since: datetime = utc_field()
+
+
 class ServiceTerm(SQLModel, table=True):
     __tablename__ = "service_term"
 

@@ -10,12 +10,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from app.core.clock import rfc3339
-from app.core.db import in_slices
+from app.core.db import in_slices, insert_if_absent
 from app.core.errors import AppError, not_found, refuse_removal
 from app.core.pagination import PageParams, cursor_secret
 from app.core.runtime import Runtime
 from app.models import (
     Organization,
+    SecretLocation,
     Service,
     ServiceAtLocation,
     ServiceHours,
@@ -135,22 +136,21 @@ def place_rows(
 
 
 def hidden_location_ids(session: Session, candidates: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of these locations a confidential service uses: they are secret for every service."""
+    """Which of these locations a confidential service uses or once used: they are secret for
+    every service and organization, for good."""
     hidden: set[uuid.UUID] = set()
     for some in in_slices(candidates):
         hidden.update(
-            location_id
-            for location_id in session.exec(
-                select(ServiceAtLocation.location_id)
-                .where(
-                    col(ServiceAtLocation.confidential),
-                    col(ServiceAtLocation.location_id).in_(some),
-                )
-                .distinct()
+            session.exec(
+                select(SecretLocation.location_id).where(col(SecretLocation.location_id).in_(some))
             ).all()
-            if location_id is not None
         )
     return hidden
+
+
+def _keep_secret(session: Session, location_ids: Iterable[uuid.UUID], now: datetime) -> None:
+    for location_id in location_ids:
+        insert_if_absent(session, SecretLocation, {"location_id": location_id, "since": now})
 
 
 LINK_MODELS = (ServiceTerm, ServiceLanguage, ServiceHours, ServiceAtLocation)
@@ -191,6 +191,8 @@ def store(
     session.add(row)
     session.flush()
     _clear_links(session, row.id)
+    if projection.confidential:
+        _keep_secret(session, documents.location_ids(doc), now)
     hidden = hidden_location_ids(session, documents.location_ids(doc))
     apply_projection(row, projection, hidden)
     known_terms = set(

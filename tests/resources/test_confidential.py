@@ -4,6 +4,7 @@ Canaries (a street, a postcode and exact coordinates) are stored for a confident
 endpoint that returns resources is asked for it, every way it can be found.
 """
 
+import uuid
 from typing import Any
 
 import pytest
@@ -215,9 +216,11 @@ def test_a_location_shared_with_a_confidential_service_is_hidden_for_both(
         assert legal["id"] in [item["id"] for item in changed["contents"]]
 
 
-def test_the_location_is_shown_again_once_no_confidential_service_uses_it(
+def test_a_place_once_secret_stays_secret_when_its_shelter_leaves(
     client: TestClient, app: FastAPI
 ) -> None:
+    """Deleting the shelter's listing, or ending its confidentiality, must not publish the
+    address it had: anyone watching the directory would learn where it was (or still is)."""
     admin = auth(make_admin(client, app))
     legal = shared_service(1, "Legal clinic", confidential=False)
     shelters = [shared_service(n, f"Row shelter {n}", confidential=True) for n in (2, 3)]
@@ -225,22 +228,90 @@ def test_the_location_is_shown_again_once_no_confidential_service_uses_it(
         client.post("/v1/resources/import", json=[legal, *shelters], headers=admin).status_code
         == 200
     )
-    # One shelter stops being confidential: the other still hides the place.
     opened = client.patch(
         f"/v1/resources/{shelters[0]['id']}", json={"confidential": False}, headers=admin
     )
     assert opened.status_code == 200
-    assert_hidden = client.get(f"/v1/resources/{legal['id']}").json()
-    assert assert_hidden["address"] is None
-    assert opened.json()["address"] is None
-    # The last one is deleted: the place is public again, for every service there.
     assert client.delete(f"/v1/resources/{shelters[1]['id']}", headers=admin).status_code == 204
-    clinic = client.get(f"/v1/resources/{legal['id']}").json()
-    assert clinic["address"]["address_1"] == "8 Hidden Row"
-    assert (clinic["lat"], clinic["lng"]) == (40.701234, -73.987654)
-    assert search_point(app, "Legal clinic") == (40.701234, -73.987654)
+    for service in (legal, shelters[0]):
+        shown = client.get(f"/v1/resources/{service['id']}").json()
+        assert (shown["address"], shown["lat"], shown["lng"]) == (None, None, None)
+        assert "8 Hidden Row" not in client.get(f"/hsds/services/{service['id']}").text
+    assert search_point(app, "Legal clinic") != (40.701234, -73.987654)
     postcode = client.get("/hsds/service_at_locations", params={"postcode": "10002"}).json()
-    assert sorted(item["service"]["name"] for item in postcode["contents"]) == [
-        "Legal clinic",
-        "Row shelter 2",
-    ]
+    assert postcode["contents"] == []
+
+
+def test_deleting_or_moving_the_shelter_does_not_publish_where_it_was(
+    client: TestClient, app: FastAPI
+) -> None:
+    """A drop-in centre of the same organization shares the shelter's building: once the
+    shelter's listing is deleted (or re-imported without that place), neither the drop-in nor
+    the organization's own list of locations gives the building away."""
+    admin = auth(make_admin(client, app))
+    organization_id, location_id = str(uuid.uuid4()), str(uuid.uuid4())
+
+    def building() -> dict[str, Any]:
+        return {
+            "id": location_id,
+            "location_type": "physical",
+            "name": "Safe house",
+            "latitude": LAT,
+            "longitude": LNG,
+            "addresses": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "address_1": STREET,
+                    "city": "Chicago",
+                    "state_province": "IL",
+                    "postal_code": POSTCODE,
+                    "country": "US",
+                    "address_type": "physical",
+                }
+            ],
+        }
+
+    def service(name: str, confidential: bool, with_place: bool = True) -> dict[str, Any]:
+        service_id = str(uuid.uuid4())
+        return {
+            "id": service_id,
+            "name": name,
+            "status": "active",
+            "waymark_confidential": confidential,
+            "organization_id": organization_id,
+            "organization": {
+                "id": organization_id,
+                "name": "Haven",
+                "description": "Runs a shelter and a drop-in.",
+                "locations": [building()],
+            },
+            "service_at_locations": [
+                {"id": str(uuid.uuid4()), "location_id": location_id, "location": building()}
+            ]
+            if with_place
+            else [],
+        }
+
+    shelter, dropin = service("Haven shelter", True), service("Haven drop-in", False)
+    assert (
+        client.post("/v1/resources/import", json=[shelter, dropin], headers=admin).status_code
+        == 200
+    )
+
+    def answers() -> list[str]:
+        return [
+            client.get(f"/hsds/organizations/{organization_id}").text,
+            client.get(f"/hsds/services/{dropin['id']}").text,
+            client.get("/hsds/service_at_locations", params={"postcode": POSTCODE}).text,
+            client.get(f"/v1/resources/{dropin['id']}").text,
+        ]
+
+    for text_out in answers():
+        assert_no_canary(text_out)
+    moved = {**shelter, "service_at_locations": []}
+    assert client.post("/v1/resources/import", json=[moved], headers=admin).status_code == 200
+    for text_out in answers():
+        assert_no_canary(text_out)
+    assert client.delete(f"/v1/resources/{shelter['id']}", headers=admin).status_code == 204
+    for text_out in answers():
+        assert_no_canary(text_out)

@@ -89,9 +89,9 @@ def organization_documents(
     )
     around_a_secret = set(
         session.exec(
+            # Deleted services too: an organization that ran a shelter keeps its secret.
             select(Service.organization_id).where(
                 col(Service.organization_id).in_(ids),
-                col(Service.deleted_at).is_(None),
                 or_(
                     col(Service.confidential),
                     exists().where(
