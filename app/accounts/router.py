@@ -87,9 +87,9 @@ def logout(caller: CurrentCaller, session: SessionDep) -> Response:
     responses=problem_responses(401),
     summary="Revoke every token of the account",
 )
-def logout_all(caller: CurrentCaller, session: SessionDep, device: DeviceHeader = None) -> Response:
-    """Every other device also stops being trusted (see login)."""
-    sessions.logout_all(session, caller, device)
+def logout_all(caller: CurrentCaller, session: SessionDep) -> Response:
+    """Devices stay trusted (see login); changing the password or recovering ends that."""
+    sessions.logout_all(session, caller)
     return Response(status_code=204)
 
 
@@ -147,10 +147,12 @@ def patch_me(
     caller: CurrentCaller,
     runtime: RuntimeDep,
     session: SessionDep,
+    device: DeviceHeader = None,
 ) -> AccountOut:
     """Changing the handle needs `current_password`; the old handle keeps logging in for 7 days
-    and nobody else can take it meanwhile."""
-    return service.update_me(runtime, session, caller, patch, client_address(request))
+    and nobody else can take it meanwhile. Every other device stops being trusted (see login):
+    a device left behind must not be able to tell the new handle from others."""
+    return service.update_me(runtime, session, caller, patch, client_address(request), device)
 
 
 @me_router.post(

@@ -128,11 +128,9 @@ def _confirm_password_and_commit(
     failure before the 403; after a success the caller's own commit clears the streak."""
     now = runtime.clock()
     subjects = [Subject(PASSWORD_PER_ACCOUNT, str(account.id))]
-    runtime.throttler.guard_and_commit(session, subjects, now)
+    runtime.throttler.guard_and_commit(session, subjects, now, counting=subjects)
     ok, new_hash = runtime.hasher.verify(password, account.password_hash)
-    if not ok:
-        runtime.throttler.count(session, subjects, now)
-        session.commit()
+    if not ok:  # counted already
         raise _wrong_password()
     runtime.throttler.clear(session, subjects[0])
     if new_hash:
@@ -219,15 +217,18 @@ def login(
     now = runtime.clock()
     account = handles.find_account(session, body.handle, now)
     device = devices.trusted(session, device_token, account.id, now) if account else None
-    # A trusted device answers for its own failures, not for the handle's (which anyone who
-    # knows the handle can cause).
-    subjects = [
-        Subject(LOGIN_PER_DEVICE, device.token_hash)
+    # A trusted device answers for its own failures only, not for the handle's or the
+    # address's (which anyone who knows the handle, or shares the network, can cause).
+    subjects = (
+        [Subject(LOGIN_PER_DEVICE, device.token_hash)]
         if device
-        else Subject(LOGIN_PER_HANDLE, rules.handle_key(body.handle)),
-        Subject(LOGIN_PER_ADDRESS, address),
-    ]
-    runtime.throttler.guard_and_commit(session, subjects, now)  # and lets go while verifying
+        else [
+            Subject(LOGIN_PER_HANDLE, rules.handle_key(body.handle)),
+            Subject(LOGIN_PER_ADDRESS, address),
+        ]
+    )
+    # Counted against the handle (or device) before verifying; against the address if it fails.
+    runtime.throttler.guard_and_commit(session, subjects, now, counting=subjects[:1])
 
     if account is None:
         runtime.hasher.dummy_verify(body.password)
@@ -235,7 +236,7 @@ def login(
     else:
         ok, new_hash = runtime.hasher.verify(body.password, account.password_hash)
     if not ok or account is None:
-        runtime.throttler.count(session, subjects, now)
+        runtime.throttler.count(session, subjects[1:], now)
         session.commit()
         raise _bad_credentials()
 
@@ -259,12 +260,14 @@ def recover(runtime: Runtime, session: Session, body: RecoverIn, address: str) -
         Subject(RECOVER_PER_HANDLE, rules.handle_key(body.handle)),
         Subject(RECOVER_PER_ADDRESS, address),
     ]
-    runtime.throttler.guard_and_commit(session, subjects, now)
+    runtime.throttler.guard_and_commit(session, subjects[1:], now)
     # Counted against the address only: a refused new password says nothing about the code,
     # and counting it against the handle would let anyone block the member's own recovery.
     _check_new_password_or_commit_count(
         runtime, session, body.new_password, body.handle, "new_password", subjects[1:], now
     )
+    # The code is a guess at the handle: counted before it is checked (see login).
+    runtime.throttler.guard_and_commit(session, subjects, now, counting=subjects[:1])
     account = handles.find_account(session, body.handle, now)
     matched: uuid.UUID | None = None
     if account is not None:
@@ -276,7 +279,7 @@ def recover(runtime: Runtime, session: Session, body: RecoverIn, address: str) -
                 matched = code.id
     session.commit()
     if account is None or matched is None:
-        runtime.throttler.count(session, subjects, now)
+        runtime.throttler.count(session, subjects[1:], now)
         session.commit()
         raise _bad_recovery()
 
@@ -300,30 +303,40 @@ def recover(runtime: Runtime, session: Session, body: RecoverIn, address: str) -
 
 
 def update_me(
-    runtime: Runtime, session: Session, caller: Caller, patch: AccountPatch, address: str
+    runtime: Runtime,
+    session: Session,
+    caller: Caller,
+    patch: AccountPatch,
+    address: str,
+    device_token: str | None,
 ) -> AccountOut:
     account = session.get(Account, caller.account.id)
     if account is None:
         raise not_found("account")
-    if patch.handle is not None and patch.handle != account.handle:
-        _rename_and_commit_refusals(runtime, session, account, patch, address)
-    if patch.timezone is not None:
-        account.timezone = patch.timezone
+    renaming = patch.handle is not None and patch.handle != account.handle
+    if renaming:
+        _check_rename_and_commit_refusals(runtime, session, account, patch, address)
     try:
+        if renaming:
+            assert patch.handle is not None
+            handles.change(session, account, patch.handle, runtime.clock())
+            devices.forget_others(session, account.id, device_token)
+        if patch.timezone is not None:
+            account.timezone = patch.timezone
         session.add(account)
         session.commit()
-    except IntegrityError as exc:  # taken a moment ago by someone else
+    except IntegrityError as exc:  # taken a moment ago by someone else, or renamed twice at once
         session.rollback()
         raise _handle_taken() from exc
     return account_out(account)
 
 
-def _rename_and_commit_refusals(
+def _check_rename_and_commit_refusals(
     runtime: Runtime, session: Session, account: Account, patch: AccountPatch, address: str
 ) -> None:
-    """A new handle, flushed: only with the current password (a stolen session alone must not
-    take the member's handle away), a few times a day, and every taken handle asked for counts
-    against the account and the address. Refusals commit their counts."""
+    """Whether the account may take the new handle: only with the current password (a stolen
+    session alone must not take the member's handle away), a few times a day, and every taken
+    handle asked for counts against the account and the address. Refusals commit their counts."""
     assert patch.handle is not None
     if patch.current_password is None:
         raise validation_problem(
@@ -347,7 +360,6 @@ def _rename_and_commit_refusals(
         runtime.throttler.count(session, subjects, now)
         session.commit()
         raise _handle_taken()
-    handles.change(session, account, patch.handle, now)
 
 
 def change_password(

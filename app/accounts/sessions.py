@@ -70,10 +70,10 @@ def logout(session: Session, caller: Caller) -> None:
     session.commit()
 
 
-def logout_all(session: Session, caller: Caller, device_token: str | None) -> None:
-    """Every session ends, and only this device stays trusted."""
+def logout_all(session: Session, caller: Caller) -> None:
+    """Every session ends. Devices stay trusted: this needs no password, and someone holding the
+    member's phone must not strip the member's other devices of their trust."""
     end_all(session, caller.account.id)
-    devices.forget_others(session, caller.account.id, device_token)
     session.commit()
 
 

@@ -7,10 +7,10 @@ neither count nor lengthen the block. A streak is forgotten after 15 quiet minut
 the end of its last block).
 
 An abuser who knows only a member's handle must not be able to shut the member out: a handle is
-blocked at most an hour in a (UTC) day, after which each failure blocks it for 10 seconds only
-(a guess every 10 seconds at most, and never a long wait for the member); a device the member
-has logged in from is not blocked by a handle's failures at all (app/accounts/devices.py); and
-recovery keeps a throttle of its own.
+blocked at most an hour in a (UTC) day, after which its failures block nothing (guessing then
+meets the per-address throttle, which has no such cap, an IPv6 /64 counting as one address); a
+device the member has logged in from is not blocked by a handle's or an address's failures at
+all (app/accounts/devices.py); and recovery keeps a throttle of its own.
 
 Subjects are stored as HMACs, so the table reveals neither handles nor addresses. Counting is the
 same for handles that exist and handles that do not, so a 429 tells nothing.
@@ -38,10 +38,8 @@ class Rule:
     scope: str
     threshold: int
     first_block_seconds: int = FIRST_BLOCK_SECONDS
-    # For subjects anyone can name (a handle): the most seconds they are blocked in a day,
-    # after which each failure blocks for `after_cap_seconds` only (still slow to guess at).
+    # For subjects anyone can name (a handle): the most seconds they are blocked in a day.
     daily_block_cap: int | None = None
-    after_cap_seconds: int = 10
 
 
 HANDLE_DAILY_BLOCK_CAP = 3600
@@ -100,16 +98,26 @@ class Throttler:
         return row
 
     def guard_and_commit(
-        self, session: Session, subjects: Sequence[Subject], now: datetime
+        self,
+        session: Session,
+        subjects: Sequence[Subject],
+        now: datetime,
+        counting: Sequence[Subject] = (),
     ) -> None:
         """Raise 429 if any subject is blocked (the attempt neither counts nor lengthens the
-        block). Commits either way, so the caller can verify a password without holding a write
-        lock."""
-        waits = []
-        for subject in subjects if self.enabled else ():
-            row = self._locked_row(session, subject, now)
-            if _blocked(row, now):
-                waits.append(_seconds_until(row.blocked_until, now))
+        block). Else the attempt is counted at once as a failure against the subjects in
+        `counting` (a success clears it): guesses sent together are each counted before any is
+        verified, so racing them gets no more tries. Commits either way, so the caller can verify
+        a password without holding a write lock."""
+        rows = [
+            (subject, self._locked_row(session, subject, now))
+            for subject in (subjects if self.enabled else ())
+        ]
+        waits = [_seconds_until(row.blocked_until, now) for _, row in rows if _blocked(row, now)]
+        if not waits:
+            for subject, row in rows:
+                if subject in counting:
+                    _count_failure(row, subject.rule, now)
         session.commit()
         if waits:
             raise Throttled(max(waits))
@@ -153,8 +161,9 @@ def _count_failure(row: Throttle, rule: Rule, now: datetime) -> None:
     if rule.daily_block_cap is not None:
         if row.blocked_day != now.date():
             row.blocked_day, row.blocked_seconds = now.date(), 0
-        left_today = rule.daily_block_cap - row.blocked_seconds
-        seconds = min(seconds, max(left_today, rule.after_cap_seconds))
+        seconds = min(seconds, rule.daily_block_cap - row.blocked_seconds)
+        if seconds <= 0:
+            return  # the day's hour is spent: guessing meets the address's throttle instead
         row.blocked_seconds += seconds
     row.blocked_until = now + timedelta(seconds=seconds)
 

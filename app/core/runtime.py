@@ -1,5 +1,6 @@
 """What a running app holds: built once in create_app(), reached through `RuntimeDep`."""
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,4 +48,15 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """Who is asking, for throttling: an IPv4 address, or an IPv6 /64 (one subscriber's
+    network: a guesser must not get a fresh address for every try)."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)

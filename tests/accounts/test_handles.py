@@ -4,9 +4,11 @@ free for anyone to take, and asking which handles exist runs into a throttle."""
 
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.accounts import handles
 from tests.conftest import FakeClock
 from tests.factories import (
     OTHER_PASSWORD,
@@ -129,3 +131,16 @@ def test_probing_which_handles_exist_runs_into_the_throttle(client: TestClient) 
     ]
     assert registering[0] in (409, 429)
     assert registering[-1] == 429
+
+
+def test_a_rename_racing_a_registration_is_a_409_not_a_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handle is free when checked and taken a moment later, before the rename commits."""
+    member, taken = register(client), register(client)["account"]["handle"]
+    monkeypatch.setattr(handles, "is_taken", lambda *_args, **_kwargs: False)
+    raced = rename(client, member, taken, current_password=PASSWORD)
+    assert raced.status_code == 409, raced.text
+    assert (
+        client.get("/v1/me", headers=auth(member)).json()["handle"] == member["account"]["handle"]
+    )
