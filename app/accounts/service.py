@@ -443,5 +443,6 @@ ACCOUNT_PARTS = [
     AccountPart("former_handles", handles.export_former, handles.delete_former),
     AccountPart("trusted_devices", devices.export_devices, devices.delete_devices),
     AccountPart("sessions", sessions.export_sessions, sessions.delete_sessions),
+    AccountPart("sign_ins", sessions.export_sign_ins, sessions.delete_sign_ins),
     AccountPart("recovery_codes", _export_recovery_codes, _delete_recovery_codes),
 ]

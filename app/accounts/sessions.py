@@ -7,7 +7,7 @@ one last looked, so someone who logged in elsewhere with the member's password i
 """
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +22,10 @@ from app.core.errors import not_found
 from app.core.pagination import Keyset, Page, PageParams, cursor_secret, keyset_page
 from app.core.runtime import Runtime
 from app.core.security import new_token, token_digest
-from app.models import Account, AuthSession
+from app.models import Account, AuthSession, SignIn
 
 SESSIONS = Keyset("sessions", (datetime, uuid.UUID), descending=True)  # newest first
+SIGN_INS_KEPT = timedelta(days=90)
 
 
 def start(
@@ -51,6 +52,19 @@ def start(
             "session", str(auth.id), "device_label", device_label
         )
     session.add(auth)
+    session.exec(
+        delete(SignIn).where(
+            col(SignIn.account_id) == account_id, col(SignIn.began_at) < now - SIGN_INS_KEPT
+        )
+    )
+    session.add(
+        SignIn(
+            account_id=account_id,
+            session_id=auth.id,
+            began_at=now,
+            device_label_sealed=auth.device_label_sealed,
+        )
+    )
     return TokenOut(
         access_token=token,
         expires_at=session_expiry(auth, runtime.settings),
@@ -77,8 +91,8 @@ def logout_all(session: Session, caller: Caller) -> None:
     session.commit()
 
 
-def _label(row: AuthSession, cipher: Any) -> str | None:
-    return open_sealed(cipher, "session", str(row.id), "device_label", row.device_label_sealed)  # type: ignore[no-any-return]
+def _label(session_id: uuid.UUID, sealed: bytes | None, cipher: Any) -> str | None:
+    return open_sealed(cipher, "session", str(session_id), "device_label", sealed)  # type: ignore[no-any-return]
 
 
 def _local_day(moment: datetime, account: Account) -> date:
@@ -104,7 +118,7 @@ def list_sessions(
             created_at=row.created_at,
             last_used_at=row.last_used_at,
             current=row.id == caller.session_id,
-            device_label=_label(row, cipher),
+            device_label=_label(row.id, row.device_label_sealed, cipher),
             first_used_on=_local_day(row.created_at, caller.account),
             last_used_on=_local_day(row.last_used_at, caller.account),
         )
@@ -127,27 +141,27 @@ def revoke_session(session: Session, caller: Caller, session_id: uuid.UUID) -> N
 
 
 def begun_since_last_look(runtime: Runtime, caller: Caller) -> list[NewSessionOut]:
-    """Sessions of the account begun since the caller's session last asked (newest first),
-    then marked as seen in a short transaction of its own: each is told once."""
+    """Sessions of the account begun since the caller's session last asked, ended ones too
+    (newest first), then marked as seen in a short transaction of its own: each is told once."""
     with new_session(runtime.database.reader) as session:
         own = session.get(AuthSession, caller.session_id)
         if own is None:
             return []
         seen_until = own.sessions_seen_until or own.created_at
         rows = session.exec(
-            select(AuthSession)
+            select(SignIn)
             .where(
-                AuthSession.account_id == caller.account.id,
-                col(AuthSession.created_at) > seen_until,
-                col(AuthSession.id) != caller.session_id,
+                SignIn.account_id == caller.account.id,
+                col(SignIn.began_at) > seen_until,
+                col(SignIn.session_id) != caller.session_id,
             )
-            .order_by(col(AuthSession.created_at).desc())
+            .order_by(col(SignIn.began_at).desc())
         ).all()
         cipher = open_cipher(runtime, session, caller.account.id) if rows else None
         begun = [
             NewSessionOut(
-                device_label=_label(row, cipher),
-                began_on=_local_day(row.created_at, caller.account),
+                device_label=_label(row.session_id, row.device_label_sealed, cipher),
+                began_on=_local_day(row.began_at, caller.account),
             )
             for row in rows
         ]
@@ -156,7 +170,7 @@ def begun_since_last_look(runtime: Runtime, caller: Caller) -> list[NewSessionOu
             writer.exec(
                 update(AuthSession)
                 .where(col(AuthSession.id) == caller.session_id)
-                .values(sessions_seen_until=rows[0].created_at)
+                .values(sessions_seen_until=rows[0].began_at)
             )
             writer.commit()
     return begun
@@ -174,7 +188,7 @@ def export_sessions(
     return [
         {
             "id": str(row.id),
-            "device_label": _label(row, cipher),
+            "device_label": _label(row.id, row.device_label_sealed, cipher),
             "created_at": row.created_at,
             "last_used_at": row.last_used_at,
         }
@@ -184,3 +198,23 @@ def export_sessions(
 
 def delete_sessions(session: Session, account_id: uuid.UUID) -> None:
     end_all(session, account_id)
+
+
+def export_sign_ins(
+    runtime: Runtime, session: Session, account_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(SignIn).where(SignIn.account_id == account_id).order_by(col(SignIn.began_at))
+    ).all()
+    cipher = open_cipher(runtime, session, account_id) if rows else None
+    return [
+        {
+            "began_at": row.began_at,
+            "device_label": _label(row.session_id, row.device_label_sealed, cipher),
+        }
+        for row in rows
+    ]
+
+
+def delete_sign_ins(session: Session, account_id: uuid.UUID) -> None:
+    session.exec(delete(SignIn).where(col(SignIn.account_id) == account_id))

@@ -9,6 +9,7 @@ from app.models.accounts import (
     MemberKey,
     RecoveryCode,
     RetiredHandle,
+    SignIn,
     TrustedDevice,
 )
 from app.models.base import SQLModel
@@ -56,6 +57,7 @@ __all__ = [
     "ServiceHours",
     "ServiceLanguage",
     "ServiceTerm",
+    "SignIn",
     "StepProgress",
     "Taxonomy",
     "TaxonomyTerm",

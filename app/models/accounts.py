@@ -46,6 +46,21 @@ class RetiredHandle(SQLModel, table=True):
     until: datetime = utc_field(index=True)
 
 
+class SignIn(SQLModel, table=True):
+    """A session begun (a registration, a login, a recovery), kept after the session ends so
+    that someone who logged in with the member's password and logged out again is still told
+    of. The member's own record; kept 90 days."""
+
+    __tablename__ = "sign_in"
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = owner_field()
+    # The session it began; sessions are deleted when they end, so not a foreign key.
+    session_id: uuid.UUID
+    began_at: datetime = utc_field(index=True)
+    device_label_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
+
+
 class TrustedDevice(SQLModel, table=True):
     """A device the member has logged in from: it keeps a random token (stored here only as its
     SHA-256) and sends it with later logins, which are then not blocked by failures that came

@@ -196,3 +196,19 @@ def test_device_labels_are_sealed_and_bounded(client: TestClient, app: FastAPI) 
         },
     )
     assert too_long.status_code == 422
+
+
+def test_a_login_elsewhere_is_told_even_once_that_session_ended(
+    client: TestClient, clock: FakeClock
+) -> None:
+    """Someone with the password logs in, reads the member's export and logs out again: the
+    member's phone is still told that a session began."""
+    member = register(client, device_label="my phone")
+    phone = auth(member)
+    assert client.get("/v1/me", headers=phone).json()["new_sessions"] == []
+    clock.advance(hours=3)
+    stranger = login(client, member["account"]["handle"])
+    assert client.get("/v1/me/export", headers=auth(stranger)).status_code == 200
+    assert client.post("/v1/auth/logout", headers=auth(stranger)).status_code == 204
+    told = client.get("/v1/me", headers=phone).json()["new_sessions"]
+    assert told == [{"device_label": None, "began_on": "2026-11-23"}]
