@@ -23,7 +23,7 @@ COPY migrations ./migrations
 RUN pip install --no-deps . \
     && rm -rf /app/app /app/migrations /app/alembic.ini \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin waymark \
-    && mkdir -p /data && chown waymark /data
+    && mkdir -p /data && chown waymark /data && chmod 700 /data
 
 USER waymark
 EXPOSE 8000
