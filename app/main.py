@@ -23,6 +23,7 @@ from app.core.errors import install_error_handlers
 from app.core.logging import install_record_stamping
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.openapi import install_docs, install_openapi
+from app.core.pagination import cursor_secret
 from app.core.ratelimit import Throttler
 from app.core.runtime import AccountPart, Runtime
 from app.core.security import PasswordHasher
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         ),
         throttler=Throttler(derive_key(master_key, "throttle"), settings.rate_limit_enabled),
         master_key=master_key,
+        cursor_secret=cursor_secret(master_key),
         clock=clock,
         account_parts=[
             *ACCOUNT_PARTS,

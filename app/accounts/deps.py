@@ -15,7 +15,7 @@ from app.core.db import new_session
 from app.core.errors import AppError, unauthorized
 from app.core.logging import account_id_var
 from app.core.runtime import Runtime, RuntimeDep
-from app.core.security import token_digest
+from app.core.security import bearer_token, token_digest
 from app.models import Account, AuthSession
 
 # Writing last_used_at on every request would turn every read into a write; an hour is enough
@@ -39,21 +39,12 @@ def session_expiry(auth: AuthSession, settings: Settings) -> datetime:
     )
 
 
-def _bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 256:
-        return None
-    return token
-
-
 def current_caller(
     request: Request,
     runtime: RuntimeDep,
     _scheme: Annotated[object, Depends(bearer_scheme)] = None,
 ) -> Caller:
-    token = _bearer_token(request)
+    token = bearer_token(request)
     if token is None:
         raise unauthorized()
     now = runtime.clock()

@@ -2,9 +2,10 @@
 
 A successful login (or registration, or recovery) gives the client a random device token to
 keep; sent again with a later login as the `Waymark-Device` header, it lets that login through
-a block on the handle that someone else's failures caused: an abuser who knows only the handle
-cannot shut the member out of their own phone. Failures from a trusted device count against the
-device (and the address), never the handle. The token opens nothing by itself.
+a block on the handle or the address that someone else's failures caused: an abuser who knows
+only the handle, or shares the member's network, cannot shut the member out of their own phone.
+Failures from a trusted device count against the device only. The token opens nothing by
+itself.
 """
 
 import uuid
@@ -59,8 +60,8 @@ def trust(session: Session, account_id: uuid.UUID, now: datetime) -> str:
 
 
 def forget_others(session: Session, account_id: uuid.UUID, keep: str | None) -> None:
-    """After a password change, a recovery or signing out everywhere: only the device that asked
-    stays trusted. The caller commits."""
+    """After a password change, a recovery or a new handle: only the device that asked stays
+    trusted (signing out everywhere keeps them all: it needs no password). The caller commits."""
     statement = delete(TrustedDevice).where(col(TrustedDevice.account_id) == account_id)
     if keep:
         statement = statement.where(col(TrustedDevice.token_hash) != token_digest(keep))

@@ -385,7 +385,7 @@ def regenerate_recovery_codes(
     runtime: Runtime, session: Session, caller: Caller, password: str
 ) -> list[str]:
     _confirm_password_and_commit(runtime, session, caller.account, password)
-    session.exec(delete(RecoveryCode).where(col(RecoveryCode.account_id) == caller.account.id))
+    _delete_recovery_codes(session, caller.account.id)
     recovery_codes = _new_recovery_codes(session, caller.account.id)
     session.commit()
     return recovery_codes

@@ -7,9 +7,8 @@ one last looked, so someone who logged in elsewhere with the member's password i
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, delete, select, update
 
@@ -17,12 +16,13 @@ from app.accounts import devices
 from app.accounts.deps import Caller, session_expiry
 from app.accounts.keys import ensure_cipher, open_cipher, open_sealed
 from app.accounts.schemas import NewSessionOut, SessionOut, TokenOut
+from app.core.dates import member_date
 from app.core.db import new_session
 from app.core.errors import not_found
-from app.core.pagination import Keyset, Page, PageParams, cursor_secret, keyset_page
+from app.core.pagination import Keyset, Page, PageParams, keyset_page
 from app.core.runtime import Runtime
 from app.core.security import new_token, token_digest
-from app.models import Account, AuthSession, SignIn
+from app.models import AuthSession, SignIn
 
 SESSIONS = Keyset("sessions", (datetime, uuid.UUID), descending=True)  # newest first
 SIGN_INS_KEPT = timedelta(days=90)
@@ -95,10 +95,6 @@ def _label(session_id: uuid.UUID, sealed: bytes | None, cipher: Any) -> str | No
     return open_sealed(cipher, "session", str(session_id), "device_label", sealed)  # type: ignore[no-any-return]
 
 
-def _local_day(moment: datetime, account: Account) -> date:
-    return moment.astimezone(ZoneInfo(account.timezone)).date()
-
-
 def list_sessions(
     runtime: Runtime, session: Session, caller: Caller, page: PageParams
 ) -> Page[SessionOut]:
@@ -109,7 +105,7 @@ def list_sessions(
         SESSIONS,
         page,
         lambda row: (row.created_at, row.id),
-        cursor_secret(runtime.master_key),
+        runtime.cursor_secret,
     )
     cipher = open_cipher(runtime, session, caller.account.id)
     items = [
@@ -119,8 +115,8 @@ def list_sessions(
             last_used_at=row.last_used_at,
             current=row.id == caller.session_id,
             device_label=_label(row.id, row.device_label_sealed, cipher),
-            first_used_on=_local_day(row.created_at, caller.account),
-            last_used_on=_local_day(row.last_used_at, caller.account),
+            first_used_on=member_date(caller.account, row.created_at),
+            last_used_on=member_date(caller.account, row.last_used_at),
         )
         for row in rows
     ]
@@ -161,7 +157,7 @@ def begun_since_last_look(runtime: Runtime, caller: Caller) -> list[NewSessionOu
         begun = [
             NewSessionOut(
                 device_label=_label(row.session_id, row.device_label_sealed, cipher),
-                began_on=_local_day(row.began_at, caller.account),
+                began_on=member_date(caller.account, row.began_at),
             )
             for row in rows
         ]

@@ -17,9 +17,9 @@ from app.accounts.keys import MemberCipher, ensure_cipher, open_cipher, open_sea
 from app.checkins.schemas import CheckinIn, CheckinOut, CheckinWritten
 from app.checkins.support import support_for
 from app.core.caching import tags_of
-from app.core.dates import member_today, parse_day
+from app.core.dates import member_date, parse_day
 from app.core.errors import AppError, not_found, validation_problem
-from app.core.pagination import Keyset, Page, PageParams, cursor_secret, keyset_page
+from app.core.pagination import Keyset, Page, PageParams, keyset_page
 from app.core.runtime import Runtime
 from app.models import Account, Checkin
 from app.progress import engine
@@ -38,7 +38,7 @@ WRITE_ATTEMPTS = 3
 
 def writable_day(account: Account, text: str, now: datetime) -> date:
     day = parse_day(text, ["path", "date"])
-    today = member_today(account, now)
+    today = member_date(account, now)
     if day > today:
         raise validation_problem(
             ["path", "date"],
@@ -261,7 +261,7 @@ def list_checkins(
         CHECKINS,
         page,
         lambda row: (row.day,),
-        cursor_secret(runtime.master_key),
+        runtime.cursor_secret,
     )
     cipher = open_cipher(runtime, session, caller.account.id)
     return Page[CheckinOut](items=[to_out(row, cipher) for row in rows], next_cursor=next_cursor)

@@ -7,7 +7,10 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.security import BEARER_MAX_LENGTH
+
 METRICS_TOKEN_MIN = 32
+METRICS_TOKEN_MAX = BEARER_MAX_LENGTH
 
 
 class Settings(BaseSettings):
@@ -50,7 +53,7 @@ class Settings(BaseSettings):
     # /docs (Swagger UI, every file served from here): on, for integrators and client developers.
     docs_enabled: bool = True
     metrics_enabled: bool = False
-    # /metrics answers only with `Authorization: Bearer <this>` (at least 32 characters): route
+    # /metrics answers only with `Authorization: Bearer <this>` (32 to 256 characters): route
     # counts say when someone's progress was read or an account deleted.
     metrics_token: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -58,10 +61,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _metrics_need_a_token(self) -> "Settings":
         token = self.metrics_token.get_secret_value() if self.metrics_token else ""
-        if self.metrics_enabled and len(token) < METRICS_TOKEN_MIN:
+        if self.metrics_enabled and not METRICS_TOKEN_MIN <= len(token) <= METRICS_TOKEN_MAX:
             raise ValueError(
-                f"WAYMARK_METRICS_ENABLED needs WAYMARK_METRICS_TOKEN of {METRICS_TOKEN_MIN} "
-                "characters or more (`waymark new-key` prints one)"
+                f"WAYMARK_METRICS_ENABLED needs WAYMARK_METRICS_TOKEN of {METRICS_TOKEN_MIN} to "
+                f"{METRICS_TOKEN_MAX} characters (`waymark new-key` prints one)"
             )
         return self
 

@@ -1,4 +1,4 @@
-"""Calendar dates as members live them: their own today, and dates sent as text."""
+"""Calendar dates as members live them: their own dates, and dates sent as text."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -8,9 +8,10 @@ from app.core.schemas import ISO_DATE
 from app.models import Account
 
 
-def member_today(account: Account, now: datetime) -> date:
-    """The member's own calendar date: someone in UTC+14 may already be in tomorrow."""
-    return now.astimezone(ZoneInfo(account.timezone)).date()
+def member_date(account: Account, moment: datetime) -> date:
+    """The member's own calendar date at `moment`: someone in UTC+14 may already be in
+    tomorrow."""
+    return moment.astimezone(ZoneInfo(account.timezone)).date()
 
 
 def parse_day(text: str, where: list[str | int]) -> date:

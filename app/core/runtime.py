@@ -35,6 +35,8 @@ class Runtime:
     hasher: PasswordHasher
     throttler: Throttler
     master_key: bytes
+    # Signs pagination cursors (app/core/pagination.py); derived from the master key at start.
+    cursor_secret: bytes
     clock: Clock
     account_parts: list[AccountPart] = field(default_factory=list)
 

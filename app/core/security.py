@@ -1,4 +1,4 @@
-"""Password hashing (argon2id through passlib) and opaque session tokens."""
+"""Password hashing (argon2id through passlib), opaque tokens and how requests carry them."""
 
 import hashlib
 import hmac
@@ -7,9 +7,12 @@ import threading
 import unicodedata
 from functools import cached_property
 
+from fastapi import Request
 from passlib.context import CryptContext
 
 TOKEN_BYTES = 32  # 256 bits -> 43 URL-safe characters
+# No token of ours is longer; a longer header is refused before anything is hashed or compared.
+BEARER_MAX_LENGTH = 256
 
 
 class PasswordHasher:
@@ -64,6 +67,15 @@ def normal_password(password: str) -> str:
     """The same password however a keyboard composes its accents (Unicode NFC), and nothing
     else: no trimming, no case folding."""
     return unicodedata.normalize("NFC", password)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header (never the query string), or None."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > BEARER_MAX_LENGTH:
+        return None
+    return token
 
 
 def new_token() -> str:

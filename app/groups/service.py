@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.accounts.deps import Caller
-from app.core.dates import member_today
+from app.core.dates import member_date
 from app.core.db import new_session
 from app.core.errors import AppError, not_found
 from app.core.ratelimit import INVITE_PER_ACCOUNT, INVITE_PER_ADDRESS, Subject
@@ -266,7 +266,7 @@ def member_progress(
         if current is None or not current.share_progress:
             raise not_found("member")
 
-    return journey_for(runtime, member, member_today(member, now), first=still_shared)
+    return journey_for(runtime, member, member_date(member, now), first=still_shared)
 
 
 # --- the member's access log and account data -------------------------------------------------

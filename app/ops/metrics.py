@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from app.core.errors import unauthorized
 from app.core.openapi import problem_responses
 from app.core.runtime import RuntimeDep
+from app.core.security import bearer_token
 
 # Upper bounds in seconds, cumulative as Prometheus expects.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -84,9 +85,8 @@ def metrics(request: Request, runtime: RuntimeDep) -> PlainTextResponse:
     """Served only when WAYMARK_METRICS_ENABLED is true, to `Authorization: Bearer` with
     WAYMARK_METRICS_TOKEN. Expose it to the scraper only."""
     expected = (runtime.settings.metrics_token or SecretStr("")).get_secret_value().encode()
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    sent = token.strip().encode("utf-8", "replace")
-    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(sent, expected):
+    sent = (bearer_token(request) or "").encode("utf-8", "replace")
+    if not expected or not sent or not hmac.compare_digest(sent, expected):
         raise unauthorized("The metrics token is required.")
     registry: Metrics = request.app.state.metrics
     return PlainTextResponse(registry.render(), media_type="text/plain; version=0.0.4")

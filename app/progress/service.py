@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.accounts.deps import Caller
-from app.core.dates import member_today, parse_day
+from app.core.dates import member_date, parse_day
 from app.core.db import new_session, same_snapshot
 from app.core.errors import validation_problem
 from app.core.runtime import Runtime
@@ -21,7 +21,7 @@ EARLIEST_AS_OF = date(2000, 1, 1)
 
 
 def resolve_as_of(runtime: Runtime, caller: Caller, as_of: str | None) -> date:
-    today = member_today(caller.account, runtime.clock())
+    today = member_date(caller.account, runtime.clock())
     if as_of is None:
         return today
     day = parse_day(as_of, ["query", "as_of"])

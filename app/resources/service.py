@@ -12,7 +12,7 @@ from sqlmodel import Session, col, delete, select
 from app.core.clock import rfc3339
 from app.core.db import in_slices, insert_if_absent
 from app.core.errors import AppError, not_found, refuse_removal
-from app.core.pagination import PageParams, cursor_secret
+from app.core.pagination import PageParams
 from app.core.runtime import Runtime
 from app.models import (
     Organization,
@@ -345,8 +345,7 @@ def category_ids(session: Session, slugs: Sequence[str]) -> tuple[uuid.UUID, ...
 def find(
     runtime: Runtime, session: Session, query: Query, page: PageParams
 ) -> tuple[list[ResourceOut], str | None]:
-    secret = cursor_secret(runtime.master_key)
-    hits, next_cursor = search(session, query, runtime.clock(), page, secret)
+    hits, next_cursor = search(session, query, runtime.clock(), page, runtime.cursor_secret)
     items = render(session, [hit.service for hit in hits], [hit.distance_km for hit in hits])
     return items, next_cursor
 
