@@ -29,6 +29,7 @@ from app.core.runtime import AccountPart, Runtime
 from app.core.security import PasswordHasher
 from app.groups import service as groups
 from app.groups.router import access_log_router
+from app.groups.router import admin_router as groups_admin_router
 from app.groups.router import router as groups_router
 from app.idempotency.service import delete_idempotency_records
 from app.meetings.router import feed_router
@@ -66,6 +67,7 @@ ROUTERS = (
     meetings_router,
     access_log_router,
     admin_router,
+    groups_admin_router,
     feed_router,
 )
 
@@ -131,6 +133,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             AccountPart("steps", steps.export_steps, steps.delete_steps),
             AccountPart("memberships", groups.export_memberships, groups.delete_memberships),
             AccountPart("access_log", groups.export_access_log, groups.delete_access_log),
+            AccountPart("group_days", groups.export_group_days, groups.delete_group_days),
+            AccountPart("group_removals", groups.export_removals, groups.delete_removals),
             # Derived from the check-ins, so it goes with them and is not exported twice.
             AccountPart("progress_summary", lambda *_: None, delete_summary),
             # Kept answers to retried requests: transient, so not exported.

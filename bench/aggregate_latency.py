@@ -6,7 +6,9 @@ against a real uvicorn server.
 Starts `waymark serve` on a free local port with a fresh database (SQLite in a temporary folder
 unless --database-url names an empty PostgreSQL database), makes a facilitator and a group, lets the
 members join with its invite code, writes their histories (lapses, silences, returns, needs) with
-their progress summaries, and times sequential requests for each window.
+their progress summaries, backdates the group and the members' joining by the history's length,
+then times fresh releases in process (1 and 13 weeks: the first read of a 90-day window) and
+sequential requests for each window, served from the stored weeks, next to a small read.
 """
 
 import argparse
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.core.db import create_database  # noqa: E402
-from bench.data import insert_checkins  # noqa: E402
+from bench.data import backdate_group, insert_checkins, time_releases  # noqa: E402
 from bench.server import fresh_database, running_server  # noqa: E402
 
 PASSWORD = "lantern orchard pebble harbor"
@@ -77,6 +79,14 @@ def main() -> None:
             ).raise_for_status()
             account_id = uuid.UUID(member["account"]["id"])
             checkins += insert_checkins(database_url, account_id, args.days, seed, needs=True)
+        backdate_group(database_url, uuid.UUID(group["id"]), args.days)
+        for weeks in (1, 13):
+            computed = time_releases(database_url, uuid.UUID(group["id"]), weeks, 100)
+            print(
+                f"release of {weeks:>2} week(s) computed in process: "
+                f"p50 {statistics.median(computed):.2f} ms, "
+                f"p95 {statistics.quantiles(computed, n=20)[18]:.2f} ms"
+            )
         path = f"/v1/groups/{group['id']}/aggregate"
         backend = database_url.split(":")[0]
         print(
@@ -84,8 +94,10 @@ def main() -> None:
             f"{args.requests} sequential requests"
         )
         print(f"{'window':>8} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
-        for days in (7, 30, 90):
+        for days in (7, 30, 90, 0):
             params = {"days": days}
+            if days == 0:  # the same group read plainly, for comparison
+                path, params = f"/v1/groups/{group['id']}", {}
             for _ in range(20):  # warm up
                 client.get(path, params=params, headers=facilitator["headers"]).raise_for_status()
             samples = []
@@ -94,8 +106,9 @@ def main() -> None:
                 client.get(path, params=params, headers=facilitator["headers"]).raise_for_status()
                 samples.append((time.perf_counter() - started) * 1000)
             p95 = statistics.quantiles(samples, n=20)[18]
+            label = f"{days:>6} d" if days else "   group"
             print(
-                f"{days:>6} d {statistics.median(samples):>8.2f} {p95:>8.2f} "
+                f"{label} {statistics.median(samples):>8.2f} {p95:>8.2f} "
                 f"{statistics.fmean(samples):>8.2f}"
             )
 

@@ -1,10 +1,17 @@
 """Benchmark data: members' daily check-ins with realistic lapses, silences and returns."""
 
 import random
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
+from sqlalchemy import text
+
+from app.core.config import Settings
 from app.core.db import create_database, new_session
+from app.groups.aggregate import compute_weeks, last_closed_week
+from app.groups.release import week_starts
 from app.models import Checkin
 from app.progress.summary import refresh_summary
 
@@ -56,3 +63,38 @@ def insert_checkins(
         session.commit()
     database.dispose()
     return len(days)
+
+
+def backdate_group(database_url: str, group_id: uuid.UUID, days: int) -> None:
+    """As if the group and its members had begun `days` ago, so their histories count for the
+    group's figures (check-ins count only from the day after joining)."""
+    since = datetime.now(UTC) - timedelta(days=days)
+    database = create_database(database_url)
+    value = group_id.hex if database.is_sqlite else group_id
+    with database.writer.begin() as connection:
+        connection.execute(
+            text("UPDATE peer_group SET created_at = :since WHERE id = :id"),
+            {"since": since, "id": value},
+        )
+        connection.execute(
+            text("UPDATE membership_span SET counts_from = :since WHERE group_id = :id"),
+            {"since": since.date(), "id": value},
+        )
+    database.dispose()
+
+
+def time_releases(database_url: str, group_id: uuid.UUID, weeks: int, repeats: int) -> list[float]:
+    """Milliseconds to compute fresh releases of the group's last `weeks` closed weeks, in
+    process (database reads, contributions and OpenDP noise; nothing stored)."""
+    database = create_database(database_url)
+    runtime = SimpleNamespace(settings=Settings(database_url=database_url))
+    last = last_closed_week(datetime.now(UTC).date())
+    starts = week_starts(last, weeks)
+    samples = []
+    for _ in range(repeats):
+        with new_session(database.reader) as session:
+            started = time.perf_counter()
+            compute_weeks(runtime, session, group_id, starts)  # type: ignore[arg-type]
+            samples.append((time.perf_counter() - started) * 1000)
+    database.dispose()
+    return samples

@@ -40,7 +40,7 @@ from app.core.migrations import alembic_config, upgrade  # noqa: E402
 from app.seed.demo import CITIES, add_demo  # noqa: E402
 from app.seed.service import seed  # noqa: E402
 from bench import wrk  # noqa: E402
-from bench.data import insert_checkins  # noqa: E402
+from bench.data import backdate_group, insert_checkins, time_releases  # noqa: E402
 from bench.server import Server, started_server  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -172,9 +172,15 @@ def people(server: Server, database_url: str) -> dict[str, Any]:
         )
         joined.raise_for_status()
         insert_checkins(database_url, uuid.UUID(member["account"]["id"]), 365, number, needs=True)
+    # As if they had all joined a year ago, so that the year counts for the group's figures.
+    backdate_group(database_url, uuid.UUID(group.json()["id"]), 365)
     found["facilitator"] = facilitator["token"]["access_token"]
     found["group"] = group.json()["id"]
     return found
+
+
+def p95(samples: list[float]) -> float:
+    return sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
 
 
 # --- measurements -----------------------------------------------------------------------------
@@ -239,6 +245,20 @@ def bench_backend(
     one = {"threads": 1, "connections": 1, "seconds": args.seconds}
     rows: list[Row] = []
 
+    # A group's weekly release computed afresh (reads, contributions, OpenDP noise), in process:
+    # once per closed week in practice; the first read of a 90-day window computes 13.
+    for weeks, repeats in ((1, 200), (13, 50)):
+        samples = time_releases(database_url, uuid.UUID(who["group"]), weeks, repeats)
+        rows.append(
+            Row(
+                f"group release computed, {weeks} week(s), 50 members x 1 year (in process)",
+                value=f"p50 {sorted(samples)[len(samples) // 2]:.2f} ms, "
+                f"p95 {p95(samples):.2f} ms over {repeats}",
+                target="p95 <= 50 ms" if weeks == 1 else "",
+                met=p95(samples) <= 50 if weeks == 1 else None,
+            )
+        )
+
     ceiling_command = [str(ROOT / ".venv/bin/python"), "-m", "bench.ceiling"]
     with started_server(settings, ceiling_command, ready_path="/ceiling") as ceiling:
         top = wrk.run(ceiling.base_url, wrk.rotating("GET", ["/ceiling"], {}, None), **load)
@@ -293,6 +313,17 @@ def bench_backend(
         )
         facilitator = {"Authorization": f"Bearer {who['facilitator']}"}
         settle(server)
+        small = wrk.run(
+            url, wrk.rotating("GET", [f"/v1/groups/{who['group']}"], facilitator, None), **one
+        )
+        rows.append(
+            Row(
+                "GET /v1/groups/{id} p95, a small authenticated read (one at a time)",
+                small,
+                value=f"p95 {small.p95_ms:.2f} ms",
+            )
+        )
+        settle(server)
         aggregate = wrk.run(
             url,
             wrk.rotating(
@@ -302,11 +333,11 @@ def bench_backend(
         )
         rows.append(
             Row(
-                "GET /v1/groups/{id}/aggregate p95, 50 members x 1 year (one at a time)",
+                "GET /v1/groups/{id}/aggregate p95, stored weeks, 30 days (one at a time)",
                 aggregate,
-                value=f"p95 {aggregate.p95_ms:.2f} ms",
-                target="p95 <= 50 ms",
-                met=aggregate.p95_ms <= 50,
+                value=f"p95 {aggregate.p95_ms:.2f} ms ({aggregate.p95_ms / small.p95_ms:.2f}x)",
+                target="p95 <= 1.5x the small read",
+                met=aggregate.p95_ms <= 1.5 * small.p95_ms,
             )
         )
 

@@ -82,6 +82,17 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("PUT", "/v1/admin/accounts/{account_id}/role"): Expect(
         "admin", ADMIN_ONLY, {"role": "member"}
     ),
+    ("PATCH", "/v1/groups/{group_id}"): Expect("facilitator_a", FACILITATOR, {"name": "Renamed"}),
+    ("GET", "/v1/groups/{group_id}/removals"): Expect("facilitator_a", FACILITATOR),
+    ("DELETE", "/v1/groups/{group_id}/removals/{removal_id}"): Expect(
+        "facilitator_a", (401, 403, 404, 404, 204)
+    ),
+    ("POST", "/v1/admin/groups/{group_id}/facilitators"): Expect(
+        # Group A has its facilitator: an admin may not add one (only to a group without).
+        "admin",
+        (401, 403, 403, 409, 409),
+        {"handle": "{facilitator_handle}"},
+    ),
 }
 
 
@@ -110,6 +121,14 @@ def world(client: TestClient, app: Any) -> dict[str, Any]:
     facilitator_a = make_facilitator(client, admin_headers)
     group_a = make_group(client, facilitator_a)
     member_a = join(client, group_a, share=True)
+    removed = join(client, group_a)
+    client.delete(
+        f"/v1/groups/{group_a['id']}/members/{removed['membership']['membership_id']}",
+        headers=facilitator_a["headers"],
+    )
+    removal = client.get(
+        f"/v1/groups/{group_a['id']}/removals", headers=facilitator_a["headers"]
+    ).json()[0]
     facilitator_b = make_facilitator(client, admin_headers)
     make_group(client, facilitator_b, "Group B")
     outsider = register(client)
@@ -142,6 +161,8 @@ def world(client: TestClient, app: Any) -> dict[str, Any]:
         "membership_id": member_a["membership"]["membership_id"],
         "meeting_id": meeting["id"],
         "account_id": outsider["account"]["id"],
+        "removal_id": removal["removal_id"],
+        "facilitator_handle": facilitator_b["account"]["handle"],
     }
     headers = {
         "anonymous": {},
@@ -161,6 +182,14 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path
 
 
+def fill_body(body: dict[str, Any] | None, ids: dict[str, str]) -> dict[str, Any] | None:
+    if body is None:
+        return None
+    return {
+        key: fill(value, ids) if isinstance(value, str) else value for key, value in body.items()
+    }
+
+
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX), ids=lambda value: str(value))
 def test_matrix(client: TestClient, world: dict[str, Any], method: str, path: str) -> None:
     expect = MATRIX[(method, path)]
@@ -169,13 +198,19 @@ def test_matrix(client: TestClient, world: dict[str, Any], method: str, path: st
         who = expect.owner if caller == "owner" else caller
         headers = world["headers"]["admin" if who == "admin" else who]
         response = client.request(
-            method, fill(path, world["ids"]), json=expect.body, headers=headers
+            method,
+            fill(path, world["ids"]),
+            json=fill_body(expect.body, world["ids"]),
+            headers=headers,
         )
         assert response.status_code == wanted, (caller, response.status_code, response.text)
         if wanted == 404 and caller != "owner":
             # The same answer as for ids that exist nowhere.
             random = client.request(
-                method, fill(path, random_ids), json=expect.body, headers=headers
+                method,
+                fill(path, random_ids),
+                json=fill_body(expect.body, world["ids"]),
+                headers=headers,
             )
             assert random.status_code == 404
             assert without_request_id(response.json()) == without_request_id(random.json())
@@ -194,6 +229,10 @@ READ_AFTER_DELETE: dict[str, tuple[str, str]] = {
     "/v1/groups/{group_id}/meetings/{meeting_id}": (
         "GET",
         "/v1/groups/{group_id}/meetings/{meeting_id}",
+    ),
+    "/v1/groups/{group_id}/removals/{removal_id}": (
+        "DELETE",
+        "/v1/groups/{group_id}/removals/{removal_id}",
     ),
 }
 

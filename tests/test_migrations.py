@@ -172,3 +172,64 @@ def test_existing_services_get_their_places_and_shared_secrets(empty_database: s
     downgrade(empty_database, "0003")
     upgrade(empty_database)
     database.dispose()
+
+
+def test_members_already_in_a_group_count_from_the_day_after_they_joined(
+    empty_database: str,
+) -> None:
+    """0014 gives each member (not facilitator) a span as joining now would: from the second day
+    after joining, UTC (whatever their time zone), with the moment they joined."""
+    upgrade(empty_database, "0013")
+    database = create_database(empty_database)
+
+    def ident(value: uuid.UUID) -> object:
+        return value.hex if database.is_sqlite else value
+
+    group, member, facilitator = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    # Joined at noon UTC on 23 November (already the 24th for the member, in UTC+14).
+    joined = "2026-11-23 12:00:00+00:00"
+    with database.writer.begin() as connection:
+        for account, timezone in ((member, "Pacific/Kiritimati"), (facilitator, "UTC")):
+            connection.execute(
+                text(
+                    "INSERT INTO account (id, handle, handle_key, password_hash, role, timezone, "
+                    "created_at) VALUES (:id, :handle, :handle, 'x', 'member', :tz, :at)"
+                ),
+                {"id": ident(account), "handle": account.hex[:20], "tz": timezone, "at": joined},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO peer_group (id, name, invite_code_sealed, invite_code_key, "
+                "created_at) VALUES (:id, 'g', :sealed, 'k', :at)"
+            ),
+            {"id": ident(group), "sealed": b"x", "at": joined},
+        )
+        for account, kind in ((member, "member"), (facilitator, "facilitator")):
+            connection.execute(
+                text(
+                    "INSERT INTO membership (id, group_id, account_id, kind, share_progress, "
+                    "joined_at) VALUES (:id, :group, :account, :kind, false, :at)"
+                ),
+                {
+                    "id": ident(uuid.uuid4()),
+                    "group": ident(group),
+                    "account": ident(account),
+                    "kind": kind,
+                    "at": joined,
+                },
+            )
+    database.dispose()
+    upgrade(empty_database)
+    database = create_database(empty_database)
+    with database.reader.connect() as connection:
+        spans = connection.execute(
+            text("SELECT account_id, counts_from, counts_until, joined_at FROM membership_span")
+        ).all()
+        shows = connection.execute(text("SELECT show_handle FROM membership")).scalars().all()
+    database.dispose()
+    assert [(uuid.UUID(str(row[0])), str(row[1]), row[2]) for row in spans] == [
+        (member, "2026-11-25", None)
+    ]
+    assert str(spans[0][3]).startswith("2026-11-23 12:00:00")
+    assert shows == [False, False]
+    downgrade(empty_database, "0013")

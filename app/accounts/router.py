@@ -22,6 +22,7 @@ from app.accounts.schemas import (
     RecoveryCodesOut,
     RegisterIn,
     RegisterOut,
+    RoleByHandleIn,
     RoleIn,
     SessionOut,
     TokenOut,
@@ -220,3 +221,14 @@ def set_role(
 ) -> AccountRoleOut:
     """The last admin cannot step down (409): the service would be left without one."""
     return service.set_role(session, account_id, body.role)
+
+
+@admin_router.put(
+    "/roles",
+    response_model=AccountRoleOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Give an account a role, found by its handle (admins)",
+)
+def set_role_by_handle(body: RoleByHandleIn, _admin: Admin, session: SessionDep) -> AccountRoleOut:
+    """The handle goes in the body, never in the address, so it stays out of access logs."""
+    return service.set_role(session, service.account_by_handle(session, body.handle), body.role)

@@ -217,6 +217,10 @@ class RoleIn(StrictInput):
     role: Role
 
 
+class RoleByHandleIn(RoleIn):
+    handle: str = Field(min_length=1, max_length=64)
+
+
 class AccountRoleOut(BaseModel):
     id: uuid.UUID
     handle: str

@@ -412,6 +412,16 @@ def delete_account(runtime: Runtime, session: Session, caller: Caller, password:
 # --- roles ------------------------------------------------------------------------------------
 
 
+def account_by_handle(session: Session, handle: str) -> uuid.UUID:
+    """The id of the account that has this handle now (404 if none)."""
+    found = session.exec(
+        select(Account.id).where(Account.handle_key == rules.handle_key(handle))
+    ).first()
+    if found is None:
+        raise not_found("account")
+    return found
+
+
 def set_role(session: Session, account_id: uuid.UUID, role: str) -> AccountRoleOut:
     account = session.get(Account, account_id)
     if account is None:

@@ -48,7 +48,10 @@ class Settings(BaseSettings):
     argon2_max_concurrent: int = Field(default=4, ge=1)
 
     cors_origins: Annotated[list[str], NoDecode] = []
+    # The fewest members a group's week needs before any figure of it is released (never below 3).
     k_anonymity: int = 5
+    # The privacy (ε) each weekly release of a group's figures spends: docs/facilitators.md.
+    aggregate_epsilon: float = Field(default=1.0, gt=0, le=10)
     absence_days: int = Field(default=14, ge=1)
     # /docs (Swagger UI, every file served from here): on, for integrators and client developers.
     docs_enabled: bool = True
@@ -92,7 +95,7 @@ class Settings(BaseSettings):
 
     @property
     def effective_k(self) -> int:
-        # Below 3 a "suppressed" count can still single someone out.
+        # Below 3 a week's figures are about one or two people, however much noise they carry.
         return max(3, self.k_anonymity)
 
 

@@ -1,255 +1,217 @@
-"""A group's progress as a whole, built so that no one in it can be singled out (contract §7).
+"""A group's figures, released once per closed week with differential privacy.
 
-Inputs are each member's progress summary (kept up to date on every check-in write) and, from the
-database, per-member counts and sums of the window's check-ins (by calendar week for `weekly`) and
-the needs reported in it. Notes and triggers are never read. Then small cells are suppressed:
+What they mean, and what ε is, for facilitators: docs/facilitators.md.
 
-- a count c of members is null when 0 < c < k, or when member_count - c < k (its complement would
-  be small);
-- if one of on_track / lapsed / away is suppressed, the smallest other one is too, so that it
-  cannot be recovered by subtraction;
-- a mean, a median or a rate computed from fewer than k members is null;
-- `top_needs` leaves out every need whose count would be suppressed.
-
-Every null figure is named in `suppressed`. The facilitators are not members here.
+A week (Monday to Sunday, in members' own dates) closes for everyone by the Tuesday after it, UTC.
+The first read that needs a closed week computes it from the check-ins members made on days they
+counted for the group (app/groups/release.py), adds OpenDP noise and stores it. Every later read,
+with any `as_of`, is served from what was stored: no new noise, no more privacy spent, and a live
+check-in changes nothing until its week closes.
 """
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from statistics import median
-from typing import Any, TypeVar
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Text, cast, func, literal, literal_column
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
+from app.core.db import insert_if_absent, new_session
 from app.core.runtime import Runtime
-from app.groups.schemas import AggregateOut, NeedCount, WeekFigures
-from app.models import Checkin, Membership, ProgressSummary
-from app.progress.engine import State, state_at, week_start
+from app.groups.privacy import Noise, opendp_noise
+from app.groups.release import (
+    CountedDay,
+    contribution,
+    release_week,
+    week_starts,
+    window_figures,
+)
+from app.groups.schemas import AggregateOut
+from app.models import AggregateRelease, Checkin, MembershipSpan, PeerGroup
+from app.progress.engine import LAPSE_LEVELS
+from app.resources.categories import categories
 
-WINDOWS = (7, 30, 90)
-TOP_NEEDS = 5
-STATES = (State.ON_TRACK, State.LAPSED, State.AWAY)
-Cell = TypeVar("Cell")
-
-# Weeks are numbered from a Monday, so a week number names one calendar week (Monday to Sunday).
-EPOCH_MONDAY = date(2000, 1, 3)
-WEEK_OF_DAY = {
-    "sqlite": "CAST((julianday(checkin.day) - julianday('2000-01-03')) / 7 AS INTEGER)",
-    "postgresql": "((checkin.day - DATE '2000-01-03') / 7)",
-}
-
-
-@dataclass(frozen=True)
-class Reported:
-    """One member's values of one measure (mood or craving): their sum, and how many there were."""
-
-    total: int
-    count: int
+# The window asked for, in days, and the whole weeks it is read from.
+WINDOW_WEEKS = {7: 1, 30: 4, 90: 13}
+WINDOWS = tuple(WINDOW_WEEKS)
+# A week is closed in every time zone once UTC has reached its Tuesday.
+CLOSED_AFTER_DAYS = 2
+EMPTY_WEEK: dict[str, Any] = {"member_count": 0, "released": False}
 
 
-@dataclass(frozen=True)
-class Tally:
-    """One member's check-ins over a stretch of days, counted and summed by the database."""
-
-    account_id: uuid.UUID
-    checkins: int
-    mood: Reported
-    craving: Reported
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where the members stand on a day, from their progress summaries."""
-
-    member_count: int
-    states: dict[State, int]  # members in each state (those with no check-in yet in none)
-    returns: int  # returns that began in the window
-    returners: int  # members who made one of them
-    days_on_track: list[int]  # each member's cumulative days on track
+def last_closed_week(today: date, as_of: date | None = None) -> date:
+    """The Monday of the latest week that has closed everywhere, on or before `as_of`."""
+    end = today - timedelta(days=CLOSED_AFTER_DAYS)
+    if as_of is not None and as_of < end:
+        end = as_of
+    sunday = end - timedelta(days=(end.weekday() + 1) % 7)
+    return sunday - timedelta(days=6)
 
 
-def small(count: int, member_count: int, k: int) -> bool:
-    """Whether a count of members must be suppressed."""
-    return 0 < count < k or member_count - count < k
-
-
-def suppress_states(
-    counts: Mapping[Cell, int], member_count: int, k: int
-) -> dict[Cell, int | None]:
-    """The state counts with small cells null; one suppressed cell never stands alone."""
-    shown: dict[Cell, int | None] = {
-        name: None if small(count, member_count, k) else count for name, count in counts.items()
-    }
-    hidden = [name for name in counts if shown[name] is None]
-    if len(hidden) == 1:
-        others = sorted((count, name) for name, count in counts.items() if name not in hidden)
-        shown[others[0][1]] = None
-    return shown
-
-
-def _mean(reports: Iterable[Reported], k: int) -> float | None:
-    """Mean of the values reported, or None when fewer than k members reported any."""
-    reporting = [report for report in reports if report.count]
-    if len(reporting) < k:
-        return None
-    total = sum(report.total for report in reporting)
-    return round(total / sum(report.count for report in reporting), 1)
-
-
-def _members(group_id: uuid.UUID) -> Any:
-    return select(Membership.account_id).where(
-        Membership.group_id == group_id, Membership.kind == "member"
+def _spans(session: Session, group_id: uuid.UUID, first: date, last: date) -> list[MembershipSpan]:
+    return list(
+        session.exec(
+            select(MembershipSpan).where(
+                MembershipSpan.group_id == group_id,
+                col(MembershipSpan.counts_from) <= last,
+                or_(
+                    col(MembershipSpan.counts_until).is_(None),
+                    col(MembershipSpan.counts_until) >= first,
+                ),
+            )
+        ).all()
     )
 
 
-def _tallies(
-    session: Session, group_id: uuid.UUID, since: date, until: date, weekly: bool
-) -> list[tuple[int, Tally]]:
-    """(week number, or 0, and a tally) per member, or per member and calendar week."""
-    checkin = Checkin.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    week = literal_column(WEEK_OF_DAY[dialect]) if weekly else literal(0)
-    statement = (
-        core_select(
-            week,
-            checkin.c.account_id,
-            func.count(),
-            func.coalesce(func.sum(checkin.c.mood), 0),
-            func.count(checkin.c.mood),
-            func.coalesce(func.sum(checkin.c.craving), 0),
-            func.count(checkin.c.craving),
+@dataclass(frozen=True)
+class Written:
+    """A check-in reduced to what figures use, and when it was first and last written."""
+
+    record: CountedDay
+    created_at: datetime
+    updated_at: datetime
+
+    def shared_in(self, span: MembershipSpan) -> bool:
+        """Whether the group had it: a day the member counted, written while they were in it."""
+        until = span.counts_until or date.max
+        return (
+            span.counts_from <= self.record.day <= until
+            and self.created_at >= span.joined_at
+            and (span.left_at is None or self.updated_at <= span.left_at)
         )
-        .where(checkin.c.account_id.in_(_members(group_id)), checkin.c.day.between(since, until))
-        .group_by(week, checkin.c.account_id)
-    )
-    tallies = []
-    for row in session.execute(statement).all():
-        week_number, account_id, checkins, mood_total, moods, craving_total, cravings = row
-        tally = Tally(
-            account_id,
-            int(checkins),
-            Reported(int(mood_total), int(moods)),
-            Reported(int(craving_total), int(cravings)),
-        )
-        tallies.append((int(week_number), tally))
-    return tallies
 
 
-def _week(start: date, tallies: Sequence[Tally], member_count: int, k: int) -> WeekFigures:
-    active = len(tallies)
-    return WeekFigures(
-        week_start=start,
-        active_members=None if small(active, member_count, k) else active,
-        checkin_days=sum(tally.checkins for tally in tallies) if active >= k else None,
-        mean_mood=_mean((tally.mood for tally in tallies), k),
-        mean_craving=_mean((tally.craving for tally in tallies), k),
-    )
-
-
-def _top_needs(
-    session: Session, group_id: uuid.UUID, since: date, until: date, member_count: int, k: int
-) -> list[NeedCount]:
+def _check_ins(
+    session: Session, accounts: Sequence[uuid.UUID], first: date, last: date
+) -> dict[uuid.UUID, list[Written]]:
+    """Each account's check-ins between two days (never notes, triggers or tracks' names)."""
+    found: dict[uuid.UUID, list[Written]] = defaultdict(list)
+    if not accounts:
+        return found
     checkin = Checkin.__table__  # type: ignore[attr-defined]
     rows = session.execute(
-        core_select(checkin.c.account_id, checkin.c.needs).where(
-            checkin.c.account_id.in_(_members(group_id)),
-            checkin.c.day.between(since, until),
-            cast(checkin.c.needs, Text) != "[]",
+        core_select(
+            checkin.c.account_id,
+            checkin.c.day,
+            checkin.c.lapses,
+            checkin.c.mood,
+            checkin.c.craving,
+            checkin.c.needs,
+            checkin.c.created_at,
+            checkin.c.updated_at,
+        ).where(checkin.c.account_id.in_(accounts), checkin.c.day.between(first, last))
+    ).all()
+    for account_id, day, lapses, mood, craving, needs, created_at, updated_at in rows:
+        lapse = any(level in LAPSE_LEVELS for level in (lapses or {}).values())
+        record = CountedDay(day, lapse, mood, craving, tuple(needs or ()))
+        found[account_id].append(Written(record, created_at, updated_at))
+    return found
+
+
+def compute_weeks(
+    runtime: Runtime,
+    session: Session,
+    group_id: uuid.UUID,
+    starts: Sequence[date],
+    noise: Noise | None = None,
+) -> dict[date, dict[str, Any]]:
+    """Fresh releases of the given weeks: each draws new noise and spends ε. Only for weeks
+    nobody has released yet."""
+    noise = noise or opendp_noise
+    first, last = min(starts), max(starts) + timedelta(days=6)
+    spans_of: dict[uuid.UUID, list[MembershipSpan]] = defaultdict(list)
+    for span in _spans(session, group_id, first, last):
+        spans_of[span.account_id].append(span)
+    written = _check_ins(session, sorted(spans_of), first, last)
+    known = [term.code for term in categories(session) if term.code]
+    epsilon, k = runtime.settings.aggregate_epsilon, runtime.settings.effective_k
+    releases = {}
+    for start in starts:
+        week = [start + timedelta(days=offset) for offset in range(7)]
+        parts = []
+        for account, spans in spans_of.items():
+            counted = {
+                day
+                for day in week
+                for span in spans
+                if span.counts_from <= day <= (span.counts_until or date.max)
+            }
+            if not counted:
+                continue
+            shared = [
+                item.record
+                for item in written[account]
+                if item.record.day in counted and any(item.shared_in(span) for span in spans)
+            ]
+            parts.append(contribution(shared, len(counted), frozenset(known)))
+        releases[start] = release_week(parts, known, epsilon, k, noise)
+    return releases
+
+
+def _stored(
+    session: Session, group_id: uuid.UUID, starts: Sequence[date]
+) -> dict[date, AggregateRelease]:
+    rows = session.exec(
+        select(AggregateRelease).where(
+            AggregateRelease.group_id == group_id, col(AggregateRelease.week_start).in_(starts)
         )
     ).all()
-    who: dict[str, set[uuid.UUID]] = defaultdict(set)
-    for account_id, needs in rows:
-        for need in needs or []:
-            who[need].add(account_id)
-    counts = sorted((-len(accounts), need) for need, accounts in who.items())
-    return [
-        NeedCount(category=need, count=-negative)
-        for negative, need in counts
-        if not small(-negative, member_count, k)
-    ][:TOP_NEEDS]
+    return {row.week_start: row for row in rows}
 
 
-def _standing(
-    session: Session, group_id: uuid.UUID, start: date, as_of: date, absence_days: int
-) -> Standing:
-    members = session.exec(_members(group_id)).all()
-    summaries = session.exec(
-        select(ProgressSummary).where(col(ProgressSummary.account_id).in_(_members(group_id)))
-    ).all()
-    states = dict.fromkeys(STATES, 0)
-    returns = returners = 0
-    days_on_track = []
-    first, last = start.isoformat(), as_of.isoformat()
-    for summary in summaries:
-        if summary.last_checkin is None:
-            continue  # no check-in yet: in no state
-        states[state_at(summary.last_checkin, summary.last_is_lapse, as_of, absence_days)] += 1
-        days_on_track.append(summary.days_on_track_total)
-        recent = [day for day in summary.return_days if first <= day <= last]
-        returns += len(recent)
-        returners += bool(recent)
-    return Standing(len(members), states, returns, returners, days_on_track)
+def released_weeks(
+    runtime: Runtime, session: Session, group: PeerGroup, starts: Sequence[date]
+) -> tuple[dict[date, dict[str, Any]], datetime | None]:
+    """The stored release of each week, releasing those not stored yet (weeks before the group
+    existed have nobody in them and are not stored), and when the newest was released."""
+    existed_from = group.created_at.date() - timedelta(days=6)  # weeks ending on or after it
+    wanted = [start for start in starts if start >= existed_from]
+    stored = _stored(session, group.id, wanted)
+    missing = [start for start in wanted if start not in stored]
+    if missing:
+        with new_session(runtime.database.writer) as writer:
+            now = runtime.clock()
+            for start, figures in compute_weeks(runtime, writer, group.id, missing).items():
+                # Another request may have released the week a moment ago: its noise stands.
+                insert_if_absent(
+                    writer,
+                    AggregateRelease,
+                    {
+                        "group_id": group.id,
+                        "week_start": start,
+                        "figures": figures,
+                        "released_at": now,
+                    },
+                )
+            writer.commit()
+            stored = _stored(writer, group.id, wanted)
+    weeks = {start: stored[start].figures if start in stored else EMPTY_WEEK for start in starts}
+    moments = [row.released_at for row in stored.values()]
+    return weeks, max(moments) if moments else None
 
 
 def aggregate(
-    runtime: Runtime, session: Session, group_id: uuid.UUID, days: int, as_of: date
+    runtime: Runtime, session: Session, group: PeerGroup, days: int, as_of: date | None
 ) -> AggregateOut:
-    k = runtime.settings.effective_k
-    start = as_of - timedelta(days=days - 1)
-    standing = _standing(session, group_id, start, as_of, runtime.settings.absence_days)
-    member_count = standing.member_count
-    states = suppress_states(standing.states, member_count, k)
-    window = [tally for _, tally in _tallies(session, group_id, start, as_of, weekly=False)]
-    active = len(window)
-    checkins = sum(tally.checkins for tally in window)
-
-    weeks_from = week_start(start)
-    by_week: dict[date, list[Tally]] = defaultdict(list)
-    for number, tally in _tallies(session, group_id, weeks_from, as_of, weekly=True):
-        by_week[EPOCH_MONDAY + timedelta(days=7 * number)].append(tally)
-    weekly = []
-    week = weeks_from
-    while week <= as_of:
-        weekly.append(_week(week, by_week.get(week, []), member_count, k))
-        week += timedelta(days=7)
-
-    figures = AggregateOut(
-        group_id=group_id,
+    if as_of is not None:  # before the group began: its first, empty week (and no date arithmetic
+        as_of = max(as_of, group.created_at.date())  # running below year 1)
+    last = last_closed_week(runtime.clock().date(), as_of)
+    starts = week_starts(last, WINDOW_WEEKS[days])
+    weeks, released_at = released_weeks(runtime, session, group, starts)
+    figures = window_figures([(start, weeks[start]) for start in starts])
+    # The ε the releases were made with, even if the setting has changed since.
+    epsilon = weeks[last].get("epsilon", runtime.settings.aggregate_epsilon)
+    return AggregateOut(
+        group_id=group.id,
         days=days,
-        as_of=as_of,
-        member_count=member_count,
-        k=k,
-        active_members=None if small(active, member_count, k) else active,
-        checkin_rate=round(checkins / (member_count * days), 3) if active >= k else None,
-        members_on_track=states[State.ON_TRACK],
-        members_lapsed=states[State.LAPSED],
-        members_away=states[State.AWAY],
-        returns_in_window=(
-            None if small(standing.returners, member_count, k) else standing.returns
-        ),
-        median_days_on_track=(
-            float(median(standing.days_on_track)) if len(standing.days_on_track) >= k else None
-        ),
-        mean_mood=_mean((tally.mood for tally in window), k),
-        mean_craving=_mean((tally.craving for tally in window), k),
-        top_needs=_top_needs(session, group_id, start, as_of, member_count, k),
-        weekly=weekly,
-        suppressed=[],
+        weeks=len(starts),
+        since=starts[0],
+        as_of=last + timedelta(days=6),
+        released_at=released_at,
+        k=runtime.settings.effective_k,
+        epsilon=epsilon,
+        **figures,
     )
-    figures.suppressed = suppressed(figures)
-    return figures
-
-
-def suppressed(figures: AggregateOut) -> list[str]:
-    """The name of every figure left null, the weekly ones as `weekly.<week_start>.<name>`."""
-    names = [name for name, value in figures if value is None]
-    for week in figures.weekly:
-        names += [
-            f"weekly.{week.week_start.isoformat()}.{name}" for name, value in week if value is None
-        ]
-    return names

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.accounts.deps import Caller, CurrentCaller, require_role
+from app.core.dates import parse_day
 from app.core.db import SessionDep
 from app.core.errors import validation_problem
 from app.core.openapi import problem_responses
@@ -21,21 +22,26 @@ from app.groups.access import (
 )
 from app.groups.schemas import (
     AccessLogEntryOut,
+    AdminGroupOut,
     AggregateOut,
     GroupIn,
     GroupOut,
+    GroupPatch,
     GroupSummaryOut,
+    HandleIn,
     InviteCodeOut,
     JoinIn,
     MemberOut,
     MembershipPatch,
     MyMembershipOut,
+    RemovalOut,
 )
 from app.idempotency.service import IdempotencyDep
 from app.progress.schemas import ProgressOut
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
 access_log_router = APIRouter(prefix="/v1/me/access-log", tags=["groups"])
+admin_router = APIRouter(prefix="/v1/admin/groups", tags=["admin"])
 
 FacilitatorRole = Annotated[Caller, Depends(require_role(*FACILITATOR_ROLES))]
 
@@ -131,9 +137,10 @@ def rotate_invite_code(
 def change_membership(
     body: MembershipPatch, access: InGroup, session: SessionDep
 ) -> MyMembershipOut:
-    """Consent takes effect with the very next request: once `share_progress` is false, no
-    facilitator can read the journey again."""
-    return service.set_sharing(session, access, body.share_progress)
+    """Each choice takes effect with the very next request: once `share_progress` is false, no
+    facilitator can read the journey again; once `show_handle` is false, other members no longer
+    see the handle."""
+    return service.set_choices(session, access, body)
 
 
 @router.delete(
@@ -142,8 +149,9 @@ def change_membership(
     responses=problem_responses(401, 404, 409, 422),
     summary="Leave the group",
 )
-def leave_group(access: InGroup, session: SessionDep) -> Response:
-    service.leave(session, access)
+def leave_group(access: InGroup, runtime: RuntimeDep, session: SessionDep) -> Response:
+    """From the day one leaves, one's check-ins no longer count for the group's figures."""
+    service.leave(runtime, session, access)
     return Response(status_code=204)
 
 
@@ -163,9 +171,47 @@ def members(access: Facilitating, session: SessionDep) -> list[MemberOut]:
     responses=FACILITATOR,
     summary="Remove a member (facilitators)",
 )
-def remove_member(membership_id: uuid.UUID, access: Facilitating, session: SessionDep) -> Response:
-    service.remove_member(session, access, membership_id)
+def remove_member(
+    membership_id: uuid.UUID, access: Facilitating, runtime: RuntimeDep, session: SessionDep
+) -> Response:
+    """The group's code does not let them back in until a facilitator lifts the removal."""
+    service.remove_member(runtime, session, access, membership_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{group_id:uuid}/removals",
+    response_model=list[RemovalOut],
+    responses=FACILITATOR,
+    summary="People removed from the group, who cannot rejoin with its code (facilitators)",
+)
+def removals(access: Facilitating, session: SessionDep) -> list[RemovalOut]:
+    return service.removals(session, access)
+
+
+@router.delete(
+    "/{group_id:uuid}/removals/{removal_id:uuid}",
+    status_code=204,
+    responses=FACILITATOR,
+    summary="Let a removed person join again with the code (facilitators)",
+)
+def lift_removal(removal_id: uuid.UUID, access: Facilitating, session: SessionDep) -> Response:
+    service.lift_removal(session, access, removal_id)
+    return Response(status_code=204)
+
+
+@router.patch(
+    "/{group_id:uuid}",
+    response_model=GroupOut,
+    responses=FACILITATOR,
+    summary="Rename, describe, archive or reopen the group (facilitators)",
+)
+def change_group(
+    body: GroupPatch, access: Facilitating, runtime: RuntimeDep, session: SessionDep
+) -> GroupOut:
+    """An archived group keeps its members and all their data; its code lets nobody new in and
+    its meetings leave the public feed until it is opened again."""
+    return service.change(runtime, session, access, body)
 
 
 @router.get(
@@ -182,12 +228,21 @@ def group_aggregate(
         int,
         Query(description="The window: 7, 30 or 90 days", json_schema_extra={"enum": [7, 30, 90]}),
     ] = 30,
+    as_of: Annotated[
+        str | None,
+        Query(
+            description="A day (YYYY-MM-DD): the window ends with the last closed week on or "
+            "before it. Default: the latest closed week.",
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
 ) -> AggregateOut:
-    """Small counts are suppressed (docs/facilitators.md); no figure is about one person."""
+    """Weekly releases with differential privacy (docs/facilitators.md): each closed week is
+    released once and served from storage after; every figure carries a 90 % range."""
     if days not in aggregate.WINDOWS:
         raise validation_problem(["query", "days"], "days is 7, 30 or 90.")
-    as_of = runtime.clock().date()
-    return aggregate.aggregate(runtime, session, access.group.id, days, as_of)
+    day = parse_day(as_of, ["query", "as_of"]) if as_of is not None else None
+    return aggregate.aggregate(runtime, session, access.group, days, day)
 
 
 @router.get(
@@ -214,3 +269,37 @@ def member_progress(
 )
 def my_access_log(caller: CurrentCaller, session: SessionDep) -> list[AccessLogEntryOut]:
     return service.access_log(session, caller.account.id)
+
+
+# --- admins: giving a group a facilitator ------------------------------------------------------
+
+AdminRole = Annotated[Caller, Depends(require_role("admin"))]
+
+
+@admin_router.get(
+    "",
+    response_model=list[AdminGroupOut],
+    responses=problem_responses(401, 403),
+    summary="Every group and how many facilitators it has (admins)",
+)
+def admin_groups(_admin: AdminRole, session: SessionDep) -> list[AdminGroupOut]:
+    """A group with no facilitator lets nobody join until an admin gives it one."""
+    return service.admin_groups(session)
+
+
+@admin_router.post(
+    "/{group_id:uuid}/facilitators",
+    response_model=AdminGroupOut,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Make an account, found by its handle, a facilitator of the group (admins)",
+)
+def assign_facilitator(
+    group_id: uuid.UUID,
+    body: HandleIn,
+    _admin: AdminRole,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> AdminGroupOut:
+    """The account needs the facilitator role first (409); a member of the group becomes its
+    facilitator, and no longer counts in its figures."""
+    return service.assign_facilitator(runtime, session, group_id, body.handle)

@@ -2,9 +2,10 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.core.schemas import StrictInput
 
@@ -16,13 +17,57 @@ class GroupIn(StrictInput):
     description: str | None = Field(default=None, max_length=500)
 
 
+# At least one field; null only where a value can be removed (the schema says so too).
+SOME_FIELD = ConfigDict(json_schema_extra={"minProperties": 1})
+
+
+class GroupPatch(StrictInput):
+    """Only the fields sent change."""
+
+    model_config = SOME_FIELD
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] | SkipJsonSchema[None] = None
+    description: str | None = Field(default=None, max_length=500)
+    archived: bool | SkipJsonSchema[None] = Field(
+        default=None,
+        description="True: no one new can join and its meetings leave the public feed; members "
+        "and their data stay. False: open again.",
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> "GroupPatch":
+        if not self.model_fields_set:
+            raise ValueError("Send at least one of name, description, archived.")
+        for name in ("name", "archived"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null.")
+        return self
+
+
 class JoinIn(StrictInput):
     invite_code: str = Field(min_length=1, max_length=64)
     share_progress: bool = False
+    show_handle: bool = Field(
+        default=False, description="Let the group's other members see my handle"
+    )
 
 
 class MembershipPatch(StrictInput):
-    share_progress: bool
+    """Only the choices sent change."""
+
+    model_config = SOME_FIELD
+
+    share_progress: bool | SkipJsonSchema[None] = None
+    show_handle: bool | SkipJsonSchema[None] = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "MembershipPatch":
+        if not self.model_fields_set:
+            raise ValueError("Send share_progress, show_handle or both, as true or false.")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} is true or false.")
+        return self
 
 
 class PersonOut(BaseModel):
@@ -33,6 +78,7 @@ class MyMembershipOut(BaseModel):
     membership_id: uuid.UUID
     kind: Literal["member", "facilitator"]
     share_progress: bool
+    show_handle: bool
     joined_at: datetime
 
 
@@ -40,12 +86,15 @@ class GroupSummaryOut(BaseModel):
     id: uuid.UUID
     name: str
     description: str | None
+    archived: bool
     membership: MyMembershipOut
 
 
 class GroupOut(GroupSummaryOut):
     created_at: datetime
     facilitators: list[PersonOut]
+    member_count: int
+    # Facilitators see every member; members see those who chose to show their handle.
     members: list[PersonOut]
     # Only facilitators of the group see it.
     invite_code: str | None = None
@@ -60,6 +109,27 @@ class MemberOut(BaseModel):
     handle: str
     joined_at: datetime
     share_progress: bool
+    show_handle: bool
+
+
+class RemovalOut(BaseModel):
+    removal_id: uuid.UUID
+    handle: str
+    removed_at: datetime
+
+
+class HandleIn(StrictInput):
+    handle: str = Field(min_length=1, max_length=64)
+
+
+class AdminGroupOut(BaseModel):
+    """What an admin sees of a group: enough to give it a facilitator, nothing of its members."""
+
+    id: uuid.UUID
+    name: str
+    archived: bool
+    facilitator_count: int
+    member_count: int
 
 
 class AccessLogEntryOut(BaseModel):
@@ -69,34 +139,54 @@ class AccessLogEntryOut(BaseModel):
     facilitator_handle: str | None
 
 
+class Estimate(BaseModel):
+    """A figure with noise added, and a range that holds the true value about 90 % of the time."""
+
+    value: float
+    low: float
+    high: float
+
+
 class NeedCount(BaseModel):
     category: str
-    count: int
+    count: Estimate
 
 
 class WeekFigures(BaseModel):
     week_start: date
-    active_members: int | None
-    checkin_days: int | None
-    mean_mood: float | None
-    mean_craving: float | None
+    member_count: int
+    released: bool
+    active_members: Estimate | None
+    members_on_track: Estimate | None
+    members_lapsed: Estimate | None
+    members_away: Estimate | None
+    checkin_rate: Estimate | None
+    mean_mood: Estimate | None
+    mean_craving: Estimate | None
 
 
 class AggregateOut(BaseModel):
     group_id: uuid.UUID
     days: int
-    as_of: date
-    member_count: int
-    k: int
-    active_members: int | None
-    checkin_rate: float | None
-    members_on_track: int | None
-    members_lapsed: int | None
-    members_away: int | None
-    returns_in_window: int | None
-    median_days_on_track: float | None
-    mean_mood: float | None
-    mean_craving: float | None
+    weeks: int = Field(description="The whole weeks the window is read from")
+    since: date = Field(description="The window's first day, a Monday")
+    as_of: date = Field(description="The window's last day: the Sunday of the latest closed week")
+    released_at: datetime | None = Field(
+        description="When the newest week in the window was released (null: none was)"
+    )
+    k: int = Field(description="The fewest members a week needs before it is released")
+    epsilon: float = Field(description="The privacy spent on each weekly release")
+    member_count: int = Field(description="Members whose check-ins counted in the last week")
+    released: bool = Field(
+        description="False when the last week had fewer than k members: then no figure is shown"
+    )
+    active_members: Estimate | None
+    checkin_rate: Estimate | None
+    members_on_track: Estimate | None
+    members_lapsed: Estimate | None
+    members_away: Estimate | None
+    returns_in_window: Estimate | None
+    mean_mood: Estimate | None
+    mean_craving: Estimate | None
     top_needs: list[NeedCount]
     weekly: list[WeekFigures]
-    suppressed: list[str]

@@ -3,32 +3,51 @@ member's access log. Facilitators see a member's journey only while that member 
 every such read is written to the member's own log before anything is shown."""
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, delete, func, select, update
 
 from app.accounts.deps import Caller
+from app.accounts.service import account_by_handle
 from app.core.dates import member_date
 from app.core.db import new_session
 from app.core.errors import AppError, not_found
 from app.core.ratelimit import INVITE_PER_ACCOUNT, INVITE_PER_ADDRESS, Subject
 from app.core.runtime import Runtime
-from app.groups.access import GroupAccess, find_access
+from app.groups.access import FACILITATOR_ROLES, GroupAccess, find_access
 from app.groups.invites import lookup_key, new_invite_code, read_invite_code, seal_invite_code
 from app.groups.schemas import (
     AccessLogEntryOut,
+    AdminGroupOut,
     GroupIn,
     GroupOut,
+    GroupPatch,
     GroupSummaryOut,
     InviteCodeOut,
     JoinIn,
     MemberOut,
+    MembershipPatch,
     MyMembershipOut,
     PersonOut,
+    RemovalOut,
 )
-from app.models import AccessLog, Account, Meeting, Membership, PeerGroup
+from app.models import (
+    AccessLog,
+    Account,
+    GroupRemoval,
+    Meeting,
+    Membership,
+    MembershipSpan,
+    PeerGroup,
+)
 from app.progress.schemas import ProgressOut
 from app.progress.service import journey_for
+
+# Time zones run from UTC-12 to UTC+14: two days either side of a UTC date cover the member's own
+# joining or leaving day wherever they live, without the edges telling where that is.
+SPAN_MARGIN = timedelta(days=2)
 
 # --- groups -----------------------------------------------------------------------------------
 
@@ -38,6 +57,7 @@ def _my_membership(membership: Membership) -> MyMembershipOut:
         membership_id=membership.id,
         kind=membership.kind,
         share_progress=membership.share_progress,
+        show_handle=membership.show_handle,
         joined_at=membership.joined_at,
     )
 
@@ -76,37 +96,68 @@ def mine(session: Session, caller: Caller) -> list[GroupSummaryOut]:
             id=group.id,
             name=group.name,
             description=group.description,
+            archived=group.archived_at is not None,
             membership=_my_membership(membership),
         )
         for group, membership in rows
     ]
 
 
-def _people(session: Session, group_id: uuid.UUID, kind: str) -> list[PersonOut]:
-    handles = session.exec(
-        select(Account.handle)
-        .where(
-            Membership.group_id == group_id,
-            Membership.kind == kind,
-            Membership.account_id == Account.id,
-        )
-        .order_by(col(Account.handle_key))
-    ).all()
+def _people(
+    session: Session, group_id: uuid.UUID, kind: str, only_shown: bool = False
+) -> list[PersonOut]:
+    statement = select(Account.handle).where(
+        Membership.group_id == group_id,
+        Membership.kind == kind,
+        Membership.account_id == Account.id,
+    )
+    if only_shown:
+        statement = statement.where(col(Membership.show_handle))
+    handles = session.exec(statement.order_by(col(Account.handle_key))).all()
     return [PersonOut(handle=handle) for handle in handles]
 
 
+def _member_count(session: Session, group_id: uuid.UUID) -> int:
+    return int(
+        session.exec(
+            select(func.count()).where(Membership.group_id == group_id, Membership.kind == "member")
+        ).one()
+    )
+
+
 def read(runtime: Runtime, session: Session, access: GroupAccess) -> GroupOut:
+    """Facilitators see every member's handle; a member sees the handles of the members who chose
+    to show theirs, and how many members there are."""
     group = access.group
     return GroupOut(
         id=group.id,
         name=group.name,
         description=group.description,
+        archived=group.archived_at is not None,
         membership=_my_membership(access.membership),
         created_at=group.created_at,
         facilitators=_people(session, group.id, "facilitator"),
-        members=_people(session, group.id, "member"),
+        member_count=_member_count(session, group.id),
+        members=_people(session, group.id, "member", only_shown=not access.facilitates),
         invite_code=read_invite_code(runtime.master_key, group) if access.facilitates else None,
     )
+
+
+def change(runtime: Runtime, session: Session, access: GroupAccess, body: GroupPatch) -> GroupOut:
+    """Rename, describe, archive or open again. Archiving keeps every member and their data."""
+    group = access.group
+    sent = body.model_fields_set
+    if "name" in sent and body.name is not None:
+        group.name = body.name
+    if "description" in sent:
+        group.description = body.description
+    if "archived" in sent and body.archived is not None:
+        archived = group.archived_at is not None
+        if body.archived != archived:
+            group.archived_at = runtime.clock() if body.archived else None
+    session.add(group)
+    session.commit()
+    return read(runtime, session, access)
 
 
 def rotate_code(runtime: Runtime, session: Session, access: GroupAccess) -> InviteCodeOut:
@@ -144,13 +195,24 @@ def join(
     existing = _membership_of(session, group.id, caller.account.id)
     if existing is not None:
         return _my_membership(existing), group.id, False
+    _check_open(session, group, caller.account.id)
     membership = Membership(
         group_id=group.id,
         account_id=caller.account.id,
         share_progress=body.share_progress,
+        show_handle=body.show_handle,
         joined_at=now,
     )
     session.add(membership)
+    # Nothing from before joining counts for the group (models/groups.py MembershipSpan).
+    session.add(
+        MembershipSpan(
+            group_id=group.id,
+            account_id=caller.account.id,
+            counts_from=now.date() + SPAN_MARGIN,
+            joined_at=now,
+        )
+    )
     try:
         session.commit()
     except IntegrityError:  # the same join a moment ago, from a retry
@@ -159,6 +221,41 @@ def join(
         assert existing is not None
         return _my_membership(existing), group.id, False
     return _my_membership(membership), group.id, True
+
+
+def _check_open(session: Session, group: PeerGroup, account_id: uuid.UUID) -> None:
+    """A right code still lets nobody in while the group is archived or has no facilitator, and
+    never a member a facilitator removed, until they lift it."""
+    if session.exec(
+        select(GroupRemoval.id).where(
+            GroupRemoval.group_id == group.id, GroupRemoval.account_id == account_id
+        )
+    ).first():
+        raise AppError(
+            403,
+            "removed-from-group",
+            "This code can't bring you back into this group. Its facilitator can let you back in.",
+        )
+    if group.archived_at is not None or active_facilitators(session, group.id) == 0:
+        raise AppError(
+            409,
+            "group-closed",
+            "This group isn't taking new members right now. Its facilitator can tell you more.",
+        )
+
+
+def active_facilitators(session: Session, group_id: uuid.UUID) -> int:
+    """Facilitators of the group whose account still has a facilitator's role."""
+    return int(
+        session.exec(
+            select(func.count()).where(
+                Membership.group_id == group_id,
+                Membership.kind == "facilitator",
+                Membership.account_id == Account.id,
+                col(Account.role).in_(FACILITATOR_ROLES),
+            )
+        ).one()
+    )
 
 
 def _membership_of(
@@ -171,35 +268,46 @@ def _membership_of(
     ).first()
 
 
-def set_sharing(session: Session, access: GroupAccess, share: bool) -> MyMembershipOut:
-    """Consent to facilitators reading my journey; takes effect with the very next request."""
+def set_choices(session: Session, access: GroupAccess, body: MembershipPatch) -> MyMembershipOut:
+    """Consent to facilitators reading my journey, and to members seeing my handle; each takes
+    effect with the very next request."""
     membership = access.membership
     if membership.kind != "member":
         raise AppError(409, "not-a-member", "Facilitators have no progress to share here.")
-    membership.share_progress = share
+    if body.share_progress is not None:
+        membership.share_progress = body.share_progress
+    if body.show_handle is not None:
+        membership.show_handle = body.show_handle
     session.add(membership)
     session.commit()
     return _my_membership(membership)
 
 
-def _facilitator_count(session: Session, group_id: uuid.UUID) -> int:
-    return int(
-        session.exec(
-            select(func.count()).where(
-                Membership.group_id == group_id, Membership.kind == "facilitator"
-            )
-        ).one()
+def _stop_counting(session: Session, runtime: Runtime, membership: Membership) -> None:
+    """A member who leaves or is removed counts no more: not the days from two days before (UTC,
+    so from the leaving day in every time zone), nor anything written from now on."""
+    now = runtime.clock()
+    session.exec(
+        update(MembershipSpan)
+        .where(
+            col(MembershipSpan.group_id) == membership.group_id,
+            col(MembershipSpan.account_id) == membership.account_id,
+            col(MembershipSpan.left_at).is_(None),
+        )
+        .values(counts_until=now.date() - SPAN_MARGIN, left_at=now)
     )
 
 
-def leave(session: Session, access: GroupAccess) -> None:
+def leave(runtime: Runtime, session: Session, access: GroupAccess) -> None:
     membership = access.membership
-    if membership.kind == "facilitator" and _facilitator_count(session, membership.group_id) == 1:
+    # The last facilitator with the role cannot leave: nobody would look after the group.
+    if access.facilitates and active_facilitators(session, membership.group_id) == 1:
         raise AppError(
             409,
             "last-facilitator",
             "You are this group's only facilitator; it would be left without one.",
         )
+    _stop_counting(session, runtime, membership)
     session.delete(membership)
     session.commit()
 
@@ -220,6 +328,7 @@ def roster(session: Session, access: GroupAccess) -> list[MemberOut]:
             handle=handle,
             joined_at=membership.joined_at,
             share_progress=membership.share_progress,
+            show_handle=membership.show_handle,
         )
         for membership, handle in rows
     ]
@@ -232,9 +341,101 @@ def _member(session: Session, access: GroupAccess, membership_id: uuid.UUID) -> 
     return membership
 
 
-def remove_member(session: Session, access: GroupAccess, membership_id: uuid.UUID) -> None:
-    session.delete(_member(session, access, membership_id))
+def remove_member(
+    runtime: Runtime, session: Session, access: GroupAccess, membership_id: uuid.UUID
+) -> None:
+    """The member leaves the group, and its code does not let them back in until lifted."""
+    membership = _member(session, access, membership_id)
+    _stop_counting(session, runtime, membership)
+    session.add(
+        GroupRemoval(
+            group_id=membership.group_id,
+            account_id=membership.account_id,
+            removed_at=runtime.clock(),
+        )
+    )
+    session.delete(membership)
+    try:
+        session.commit()
+    except (IntegrityError, StaleDataError):  # another facilitator removed them a moment ago
+        session.rollback()
+
+
+def removals(session: Session, access: GroupAccess) -> list[RemovalOut]:
+    rows = session.exec(
+        select(GroupRemoval, Account.handle)
+        .where(GroupRemoval.group_id == access.group.id, GroupRemoval.account_id == Account.id)
+        .order_by(col(GroupRemoval.removed_at), col(GroupRemoval.id))
+    ).all()
+    return [
+        RemovalOut(removal_id=removal.id, handle=handle, removed_at=removal.removed_at)
+        for removal, handle in rows
+    ]
+
+
+def lift_removal(session: Session, access: GroupAccess, removal_id: uuid.UUID) -> None:
+    """The person may join again with the group's code."""
+    removal = session.get(GroupRemoval, removal_id)
+    if removal is None or removal.group_id != access.group.id:
+        raise not_found("removal")
+    session.delete(removal)
     session.commit()
+
+
+# --- admins: groups left without a facilitator --------------------------------------------------
+
+
+def admin_groups(session: Session) -> list[AdminGroupOut]:
+    """Every group, with how many facilitators (with the role) and members it has."""
+    groups = session.exec(select(PeerGroup).order_by(col(PeerGroup.name), col(PeerGroup.id))).all()
+    return [
+        AdminGroupOut(
+            id=group.id,
+            name=group.name,
+            archived=group.archived_at is not None,
+            facilitator_count=active_facilitators(session, group.id),
+            member_count=_member_count(session, group.id),
+        )
+        for group in groups
+    ]
+
+
+def assign_facilitator(
+    runtime: Runtime, session: Session, group_id: uuid.UUID, handle: str
+) -> AdminGroupOut:
+    """Give a group left without a facilitator (with the role) a new one: an account with the
+    facilitator or admin role. A member of it becomes its facilitator, and stops counting for its
+    figures. Members see the new facilitator's handle, as they see every facilitator's. A group
+    that has a facilitator is theirs to run (409): admins do not look inside groups at will."""
+    group = session.get(PeerGroup, group_id)
+    if group is None:
+        raise not_found("group")
+    if active_facilitators(session, group.id):
+        raise AppError(
+            409,
+            "group-has-facilitator",
+            "This group has a facilitator; they can ask for a co-facilitator in person.",
+        )
+    account = session.get(Account, account_by_handle(session, handle))
+    assert account is not None
+    if account.role not in FACILITATOR_ROLES:
+        raise AppError(409, "not-a-facilitator", "Give this account the facilitator role first.")
+    membership = _membership_of(session, group.id, account.id)
+    if membership is None:
+        session.add(
+            Membership(
+                group_id=group.id,
+                account_id=account.id,
+                kind="facilitator",
+                joined_at=runtime.clock(),
+            )
+        )
+    elif membership.kind == "member":
+        _stop_counting(session, runtime, membership)
+        membership.kind, membership.share_progress = "facilitator", False
+        session.add(membership)
+    session.commit()
+    return next(out for out in admin_groups(session) if out.id == group.id)
 
 
 def member_progress(
@@ -304,6 +505,7 @@ def export_memberships(_runtime: Runtime, session: Session, account_id: uuid.UUI
             "group_name": name,
             "kind": membership.kind,
             "share_progress": membership.share_progress,
+            "show_handle": membership.show_handle,
             "joined_at": membership.joined_at.isoformat(),
         }
         for membership, name in rows
@@ -325,10 +527,50 @@ def delete_memberships(session: Session, account_id: uuid.UUID) -> None:
     session.exec(delete(Membership).where(col(Membership.account_id) == account_id))
     session.flush()
     for group_id in facilitated:
-        if _facilitator_count(session, group_id) == 0:
+        if active_facilitators(session, group_id) == 0:
             session.exec(
                 update(Meeting).where(col(Meeting.group_id) == group_id).values(public=False)
             )
+
+
+def export_group_days(_runtime: Runtime, session: Session, account_id: uuid.UUID) -> list[dict]:  # type: ignore[type-arg]
+    """The days one's check-ins counted, or count, for each group's figures."""
+    spans = session.exec(
+        select(MembershipSpan)
+        .where(MembershipSpan.account_id == account_id)
+        .order_by(col(MembershipSpan.counts_from), col(MembershipSpan.id))
+    ).all()
+    return [
+        {
+            "group_id": str(span.group_id),
+            "counts_from": span.counts_from.isoformat(),
+            "counts_until": span.counts_until.isoformat() if span.counts_until else None,
+            "joined_at": span.joined_at.isoformat(),
+            "left_at": span.left_at.isoformat() if span.left_at else None,
+        }
+        for span in spans
+    ]
+
+
+def delete_group_days(session: Session, account_id: uuid.UUID) -> None:
+    session.exec(delete(MembershipSpan).where(col(MembershipSpan.account_id) == account_id))
+
+
+def export_removals(_runtime: Runtime, session: Session, account_id: uuid.UUID) -> list[dict]:  # type: ignore[type-arg]
+    """Groups whose facilitators removed one, until they lift it."""
+    removals = session.exec(
+        select(GroupRemoval)
+        .where(GroupRemoval.account_id == account_id)
+        .order_by(col(GroupRemoval.removed_at))
+    ).all()
+    return [
+        {"group_id": str(removal.group_id), "removed_at": removal.removed_at.isoformat()}
+        for removal in removals
+    ]
+
+
+def delete_removals(session: Session, account_id: uuid.UUID) -> None:
+    session.exec(delete(GroupRemoval).where(col(GroupRemoval.account_id) == account_id))
 
 
 def delete_access_log(session: Session, account_id: uuid.UUID) -> None:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import not_found, refuse_removal, validation_problem
 from app.core.runtime import Runtime
-from app.groups.access import GroupAccess
+from app.groups.access import FACILITATOR_ROLES, GroupAccess
 from app.meetings.schemas import (
     FIELDS,
     NEVER_NULL,
@@ -20,7 +20,7 @@ from app.meetings.schemas import (
     MeetingPatch,
     check_meeting,
 )
-from app.models import Meeting
+from app.models import Account, Meeting, Membership, PeerGroup
 
 
 def _slug(name: str, meeting_id: uuid.UUID) -> str:
@@ -100,10 +100,29 @@ def remove(session: Session, access: GroupAccess, meeting_id: uuid.UUID) -> None
     session.commit()
 
 
+def looked_after() -> Any:
+    """A condition on a meeting: its group has a facilitator with the role. A feed must not send
+    people to meetings nobody looks after (or whose address nobody can correct)."""
+    return (
+        select(Membership.id)
+        .where(
+            Membership.group_id == Meeting.group_id,
+            Membership.kind == "facilitator",
+            Membership.account_id == Account.id,
+            col(Account.role).in_(FACILITATOR_ROLES),
+        )
+        .exists()
+    )
+
+
 def feed(session: Session) -> list[dict[str, Any]]:
-    """Public meetings as a Meeting Guide JSON feed: a flat array, `name` and `slug` always."""
+    """Public meetings as a Meeting Guide JSON feed: a flat array, `name` and `slug` always, of
+    groups open and looked after."""
     rows = session.exec(
-        select(Meeting).where(col(Meeting.public)).order_by(col(Meeting.slug))
+        select(Meeting)
+        .join(PeerGroup, col(PeerGroup.id) == col(Meeting.group_id))
+        .where(col(Meeting.public), col(PeerGroup.archived_at).is_(None), looked_after())
+        .order_by(col(Meeting.slug))
     ).all()
     return [_feed_item(row) for row in rows]
 

@@ -26,7 +26,15 @@ from app.models.directory import (
     Taxonomy,
     TaxonomyTerm,
 )
-from app.models.groups import AccessLog, Meeting, Membership, PeerGroup
+from app.models.groups import (
+    AccessLog,
+    AggregateRelease,
+    GroupRemoval,
+    Meeting,
+    Membership,
+    MembershipSpan,
+    PeerGroup,
+)
 from app.models.ops import AppMeta, Throttle
 from app.models.steps import StepProgress
 
@@ -36,15 +44,18 @@ __all__ = [
     "ROLES",
     "AccessLog",
     "Account",
+    "AggregateRelease",
     "AppMeta",
     "AuthSession",
     "Checkin",
     "CrisisLine",
     "FormerHandle",
+    "GroupRemoval",
     "IdempotencyRecord",
     "Meeting",
     "MemberKey",
     "Membership",
+    "MembershipSpan",
     "Organization",
     "PeerGroup",
     "ProgressSummary",

@@ -42,7 +42,7 @@ class Checkin(SQLModel, table=True):
     reached_out: bool | None = None
     # {track_slug: "none" | "some" | "heavy"}
     lapses: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
-    # Category slugs, kept readable: group aggregates count unmet needs.
+    # Category slugs, kept readable: group figures count unmet needs (with noise).
     needs: list[str] = Field(default_factory=list, sa_type=JSON)
     triggers_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
     note_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
@@ -54,8 +54,7 @@ class Checkin(SQLModel, table=True):
 
 class ProgressSummary(SQLModel, table=True):
     """A member's whole history folded (app/progress/engine.py `Summary`), kept up to date on
-    every check-in write, so that neither the member's progress nor a group aggregate reads
-    anyone's whole history."""
+    every check-in write, so that the member's progress never reads their whole history."""
 
     __tablename__ = "progress_summary"
 

@@ -1,9 +1,10 @@
 """Peer groups: who belongs, who facilitates, who shares, who looked, and their meetings."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, LargeBinary, SmallInteger, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, LargeBinary, SmallInteger, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.models.base import id_field, owner_field, utc_field
@@ -19,6 +20,8 @@ class PeerGroup(SQLModel, table=True):
     invite_code_sealed: bytes = Field(sa_type=LargeBinary)
     invite_code_key: str = Field(max_length=64, unique=True)
     created_at: datetime = utc_field()
+    # An archived group keeps its members and their data; its code and meetings stop working.
+    archived_at: datetime | None = utc_field(nullable=True)
 
 
 class Membership(SQLModel, table=True):
@@ -35,7 +38,52 @@ class Membership(SQLModel, table=True):
     account_id: uuid.UUID = owner_field()
     kind: str = Field(default="member", max_length=16)
     share_progress: bool = False
+    # The member's choice to let other members see their handle (facilitators always do).
+    show_handle: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     joined_at: datetime = utc_field()
+
+
+class MembershipSpan(SQLModel, table=True):
+    """When a member's check-ins count for a group's figures. Days: from the second day after they
+    joined to the second day before they left or were removed, UTC, so that in every time zone
+    the joining and leaving days are outside, and the edges say nothing of where they live. And
+    only check-ins written while they were in the group (a day filled in after leaving, or before
+    joining, never counts). Kept after leaving, so later figures of weeks they were in agree."""
+
+    __tablename__ = "membership_span"
+
+    id: uuid.UUID = id_field()
+    group_id: uuid.UUID = Field(foreign_key="peer_group.id", ondelete="CASCADE", index=True)
+    account_id: uuid.UUID = owner_field()
+    counts_from: date
+    counts_until: date | None = None
+    joined_at: datetime = utc_field()
+    left_at: datetime | None = utc_field(nullable=True)
+
+
+class GroupRemoval(SQLModel, table=True):
+    """A member a facilitator removed: the invite code does not let them back in until a
+    facilitator lifts it."""
+
+    __tablename__ = "group_removal"
+    __table_args__ = (UniqueConstraint("group_id", "account_id", name="uq_group_removal_group"),)
+
+    id: uuid.UUID = id_field()
+    group_id: uuid.UUID = Field(foreign_key="peer_group.id", ondelete="CASCADE", index=True)
+    account_id: uuid.UUID = owner_field()
+    removed_at: datetime = utc_field()
+
+
+class AggregateRelease(SQLModel, table=True):
+    """One closed week of a group, released once with differential privacy and served from here
+    ever after: reading again never draws new noise nor spends more privacy."""
+
+    __tablename__ = "aggregate_release"
+
+    group_id: uuid.UUID = Field(foreign_key="peer_group.id", ondelete="CASCADE", primary_key=True)
+    week_start: date = Field(primary_key=True)
+    figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    released_at: datetime = utc_field()
 
 
 class AccessLog(SQLModel, table=True):

@@ -10,6 +10,15 @@ from fastapi.testclient import TestClient
 from tests.factories import auth, make_admin, new_handle, register
 
 TODAY = date(2026, 11, 23)
+# A meeting that goes in the public feed.
+PUBLIC_MEETING = {
+    "name": "Open circle",
+    "day": 3,
+    "time": "18:00",
+    "timezone": "UTC",
+    "address": "1 Main St",
+    "public": True,
+}
 
 
 @pytest.fixture

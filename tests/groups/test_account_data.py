@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, rows_referencing
-from tests.groups.conftest import check_in
+from tests.groups.conftest import PUBLIC_MEETING, check_in
 
 
 def progress_path(circle: dict[str, Any]) -> str:
@@ -27,9 +27,20 @@ def test_export_has_memberships_and_the_access_log(
             "group_name": circle["group"]["name"],
             "kind": "member",
             "share_progress": True,
+            "show_handle": False,
             "joined_at": parts["memberships"][0]["joined_at"],
         }
     ]
+    # From the second day after joining (23 November 2026, UTC), until further notice.
+    [days] = parts["group_days"]
+    assert (days["group_id"], days["counts_from"], days["counts_until"]) == (
+        circle["group"]["id"],
+        "2026-11-25",
+        None,
+    )
+    assert days["joined_at"].startswith("2026-11-23T12:00")
+    assert days["left_at"] is None
+    assert parts["group_removals"] == []
     assert [entry["facilitator_handle"] for entry in parts["access_log"]] == [
         circle["facilitator"]["account"]["handle"]
     ]
@@ -41,16 +52,10 @@ def test_deleting_a_facilitator_leaves_the_group_and_its_members(
     facilitator, sharing = circle["facilitator"], circle["sharing"]
     check_in(client, sharing, 1, mood=4)
     client.get(progress_path(circle), headers=facilitator["headers"])
-    meeting = {
-        "name": "Open circle",
-        "day": 3,
-        "time": "18:00",
-        "timezone": "UTC",
-        "address": "1 Main St",
-        "public": True,
-    }
     added = client.post(
-        f"/v1/groups/{circle['group']['id']}/meetings", json=meeting, headers=facilitator["headers"]
+        f"/v1/groups/{circle['group']['id']}/meetings",
+        json=PUBLIC_MEETING,
+        headers=facilitator["headers"],
     )
     assert added.status_code == 201
     assert len(client.get("/meetings.json").json()) == 1
@@ -62,7 +67,7 @@ def test_deleting_a_facilitator_leaves_the_group_and_its_members(
     group = client.get(f"/v1/groups/{circle['group']['id']}", headers=sharing["headers"])
     assert group.status_code == 200
     assert group.json()["facilitators"] == []
-    assert len(group.json()["members"]) == 2
+    assert group.json()["member_count"] == 2
     # The member keeps the record that someone read their progress, without the deleted handle.
     log = client.get("/v1/me/access-log", headers=sharing["headers"]).json()
     assert [(entry["group_name"], entry["facilitator_handle"]) for entry in log] == [

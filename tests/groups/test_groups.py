@@ -84,9 +84,8 @@ def test_joining_reading_and_listing(client: TestClient, circle: dict[str, Any])
     seen = client.get(f"/v1/groups/{group['id']}", headers=member["headers"]).json()
     assert seen["invite_code"] is None  # members never see it
     assert seen["membership"]["kind"] == "member"
-    assert sorted(person["handle"] for person in seen["members"]) == sorted(
-        [circle["sharing"]["account"]["handle"], member["account"]["handle"]]
-    )
+    # Members see how many they are, and no handle until its member chooses to show it.
+    assert (seen["member_count"], seen["members"]) == (2, [])
     mine = client.get("/v1/groups", headers=member["headers"]).json()
     assert [item["id"] for item in mine] == [group["id"]]
     # Joining again (a retried request) answers with the same membership.
@@ -161,7 +160,13 @@ def test_roster_removal_and_leaving(client: TestClient, circle: dict[str, Any]) 
         (sharing["account"]["handle"], True),
         (private["account"]["handle"], False),
     }
-    assert set(roster.json()[0]) == {"membership_id", "handle", "joined_at", "share_progress"}
+    assert set(roster.json()[0]) == {
+        "membership_id",
+        "handle",
+        "joined_at",
+        "share_progress",
+        "show_handle",
+    }
     assert (
         client.get(f"/v1/groups/{group['id']}/members", headers=private["headers"]).status_code
         == 403
