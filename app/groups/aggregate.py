@@ -86,9 +86,10 @@ class Written:
 
 def _check_ins(
     session: Session, accounts: Sequence[uuid.UUID], first: date, last: date
-) -> dict[uuid.UUID, list[Written]]:
-    """Each account's check-ins between two days (never notes, triggers or tracks' names)."""
-    found: dict[uuid.UUID, list[Written]] = defaultdict(list)
+) -> dict[uuid.UUID, dict[date, list[Written]]]:
+    """Each account's check-ins between two days by the Monday of their week (never notes,
+    triggers or tracks' names)."""
+    found: dict[uuid.UUID, dict[date, list[Written]]] = defaultdict(lambda: defaultdict(list))
     if not accounts:
         return found
     checkin = Checkin.__table__  # type: ignore[attr-defined]
@@ -107,7 +108,8 @@ def _check_ins(
     for account_id, day, lapses, mood, craving, needs, created_at, updated_at in rows:
         lapse = any(level in LAPSE_LEVELS for level in (lapses or {}).values())
         record = CountedDay(day, lapse, mood, craving, tuple(needs or ()))
-        found[account_id].append(Written(record, created_at, updated_at))
+        monday = day - timedelta(days=day.weekday())
+        found[account_id][monday].append(Written(record, created_at, updated_at))
     return found
 
 
@@ -143,7 +145,7 @@ def compute_weeks(
                 continue
             shared = [
                 item.record
-                for item in written[account]
+                for item in written[account].get(start, ())
                 if item.record.day in counted and any(item.shared_in(span) for span in spans)
             ]
             parts.append(contribution(shared, len(counted), frozenset(known)))

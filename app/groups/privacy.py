@@ -17,10 +17,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import opendp.prelude as dp
-
-dp.enable_features("contrib")  # OpenDP marks its Laplace constructors "contrib" (community-vetted)
-
 # The share of a release's ε each noisy sum gets. They add up to 1.
 SHARES = {
     "states": 0.30,  # [on track all along, back on track after a lapse, lapsed]
@@ -55,8 +51,19 @@ Z95_ONE_SIDED = 1.6449  # a count above this many standard deviations is not noi
 Noise = Callable[[Sequence[int], float], list[int]]
 
 
+@lru_cache(maxsize=1)
+def _opendp() -> Any:
+    # Loaded with the first release, not at start-up: its native library is 12 MB or more of
+    # memory, and a group's week is released once.
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")  # OpenDP's label for its community-vetted constructors
+    return dp
+
+
 @lru_cache(maxsize=256)
 def _laplace(scale: float) -> Any:
+    dp = _opendp()
     return dp.m.make_laplace(
         dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int), scale=scale
     )

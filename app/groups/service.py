@@ -240,7 +240,8 @@ def _check_open(session: Session, group: PeerGroup, account_id: uuid.UUID) -> No
         raise AppError(
             409,
             "group-closed",
-            "This group isn't taking new members right now. Its facilitator can tell you more.",
+            "This group isn't taking new members right now. The person who gave you the code "
+            "may know more.",
         )
 
 
@@ -414,7 +415,7 @@ def assign_facilitator(
         raise AppError(
             409,
             "group-has-facilitator",
-            "This group has a facilitator; they can ask for a co-facilitator in person.",
+            "This group already has a facilitator. Only a group without one can be given one here.",
         )
     account = session.get(Account, account_by_handle(session, handle))
     assert account is not None
