@@ -45,6 +45,8 @@ from app.resources import transfer
 from app.resources.hsds.router import router as hsds_router
 from app.resources.router import IMPORT_PATH, crisis_router
 from app.resources.router import router as resources_router
+from app.safety import service as safety
+from app.safety.router import router as safety_router
 from app.steps import service as steps
 from app.steps.router import my_steps_router, program_router
 
@@ -60,6 +62,7 @@ ROUTERS = (
     progress_router,
     program_router,
     my_steps_router,
+    safety_router,
     resources_router,
     crisis_router,
     hsds_router,
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             AccountPart("tracks", tracks.export_tracks, tracks.delete_tracks),
             AccountPart("checkins", checkins.export_checkins, checkins.delete_checkins),
             AccountPart("steps", steps.export_steps, steps.delete_steps),
+            AccountPart("safety_plan", safety.export_plan, safety.delete_plan),
             AccountPart("memberships", groups.export_memberships, groups.delete_memberships),
             AccountPart("access_log", groups.export_access_log, groups.delete_access_log),
             AccountPart("group_days", groups.export_group_days, groups.delete_group_days),

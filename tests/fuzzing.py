@@ -31,6 +31,10 @@ RULES_OPENAPI_CANNOT_STATE: dict[str, tuple[tuple[int, ...], str]] = {
         (412, 422),
         "days up to the member's today; lapses name own tracks",
     ),
+    "PATCH /v1/checkins/{date}": (
+        (412, 422),
+        "days up to the member's today; lapses name own tracks; the day must still say something",
+    ),
     "GET /v1/checkins/{date}": ((422,), "a real calendar day (30 February is not)"),
     "DELETE /v1/checkins/{date}": ((412, 422), "a real calendar day; If-Match preconditions"),
     "GET /v1/progress": ((422,), "as_of a real day, not after the member's today"),

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.accounts.deps import CurrentCaller
@@ -10,11 +10,13 @@ from app.checkins import service
 from app.checkins.schemas import (
     CheckinIn,
     CheckinOut,
+    CheckinPatch,
     CheckinWritten,
     checkin_example,
 )
 from app.core.caching import tags_of
 from app.core.db import SessionDep
+from app.core.errors import AppError
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
 from app.core.runtime import RuntimeDep
@@ -70,6 +72,52 @@ def put_checkin(
     return JSONResponse(
         written.model_dump(mode="json"), status_code=201 if created else 200, headers=headers
     )
+
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def merge_patch_only(request: Request, _signed_in: CurrentCaller) -> None:
+    """A PATCH must say it is a merge patch: a client that sends a whole day as plain JSON
+    meant PUT, and must not see fields it left out silently kept. (Signed in first: 401 before
+    anything else.)"""
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != MERGE_PATCH:
+        raise AppError(
+            415,
+            "unsupported-media-type",
+            f"Send changes as a JSON Merge Patch (Content-Type: {MERGE_PATCH}). "
+            "To replace the whole day, use PUT.",
+        )
+
+
+@router.patch(
+    "/{date}",
+    response_model=CheckinWritten,
+    responses=problem_responses(401, 404, 412, 415, 422),
+    dependencies=[Depends(merge_patch_only)],
+    summary="Change part of a day's check-in (JSON Merge Patch)",
+)
+def patch_checkin(
+    day: DayPath,
+    body: Annotated[
+        CheckinPatch,
+        Body(
+            media_type=MERGE_PATCH,
+            openapi_examples={"evening": {"value": {"craving": 2, "note": None}}},
+        ),
+    ],
+    caller: CurrentCaller,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Fields left out keep their values, `null` clears one, `lapses` merges track by track.
+    With `If-Match`, only if the day is still that version (412 otherwise)."""
+    written, etag = service.patch_checkin(
+        runtime, session, caller, day, body, service.Preconditions(if_match=if_match)
+    )
+    return JSONResponse(written.model_dump(mode="json"), headers={"ETag": etag})
 
 
 @router.get(

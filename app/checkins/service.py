@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from app.accounts.deps import Caller
 from app.accounts.keys import MemberCipher, ensure_cipher, open_cipher, open_sealed
-from app.checkins.schemas import CheckinIn, CheckinOut, CheckinWritten
+from app.checkins.schemas import CheckinIn, CheckinOut, CheckinPatch, CheckinWritten
 from app.checkins.support import support_for
 from app.core.caching import tags_of
 from app.core.dates import member_date, parse_day
@@ -165,11 +166,87 @@ def put_checkin(
 ) -> tuple[CheckinWritten, bool, str]:
     """Create or replace a day. Returns (the check-in, whether it was created, its ETag)."""
     account = caller.account
-    now = runtime.clock()
-    day = writable_day(account, day_text, now)
+    day = writable_day(account, day_text, runtime.clock())
     needs = _check_references(session, account.id, body)
-    ref = _context_ref(day)
+    return _write(runtime, session, account, day, body, needs, preconditions)
 
+
+def merged(current: dict[str, Any], patch: CheckinPatch) -> dict[str, Any]:
+    """RFC 7396 on a day: fields sent replace (null clears), `lapses` merges by track."""
+    result = dict(current)
+    for name in patch.model_fields_set:
+        value = getattr(patch, name)
+        if name == "lapses" and value is not None:
+            lapses = dict(result.get("lapses") or {})
+            for slug, level in value.items():
+                if level is None:
+                    lapses.pop(slug, None)
+                else:
+                    lapses[slug] = level
+            value = lapses or None
+        result[name] = value
+    return result
+
+
+def patch_checkin(
+    runtime: Runtime,
+    session: Session,
+    caller: Caller,
+    day_text: str,
+    patch: CheckinPatch,
+    preconditions: Preconditions,
+) -> tuple[CheckinWritten, str]:
+    """Change only what the patch names. 404 when the day has no check-in; nothing is written
+    unless the whole result is a valid check-in."""
+    account = caller.account
+    day = writable_day(account, day_text, runtime.clock())
+    row = _find(session, account.id, day, lock=True)
+    if row is None:
+        raise not_found("check-in")
+    preconditions.check(row)
+    current = to_out(row, open_cipher(runtime, session, account.id)).model_dump(
+        include=set(CheckinIn.model_fields)
+    )
+    try:
+        # An empty list or map says nothing, as null does.
+        result = {
+            name: None if value in ([], {}) else value
+            for name, value in merged(current, patch).items()
+        }
+        body = CheckinIn.model_validate(result)
+    except ValidationError as exc:
+        raise AppError(
+            422,
+            "validation",
+            "After this change the day would say nothing. To remove it, delete it.",
+            errors=[{"loc": ["body"], "msg": error["msg"]} for error in exc.errors()],
+        ) from exc
+    # Only what the patch brings is checked against tracks and categories: a day that names a
+    # track removed since keeps it.
+    sent_lapses = {slug: level for slug, level in (patch.lapses or {}).items() if level}
+    _check_references(
+        session,
+        account.id,
+        CheckinIn.model_construct(lapses=sent_lapses or None, needs=patch.needs),
+    )
+    needs = list(dict.fromkeys(body.needs or []))
+    # The row is locked: the write below sees the same version the patch was applied to.
+    same = Preconditions(if_match=quoted(row.etag))
+    written, _, etag = _write(runtime, session, account, day, body, needs, same)
+    return written, etag
+
+
+def _write(
+    runtime: Runtime,
+    session: Session,
+    account: Account,
+    day: date,
+    body: CheckinIn,
+    needs: list[str],
+    preconditions: Preconditions,
+) -> tuple[CheckinWritten, bool, str]:
+    now = runtime.clock()
+    ref = _context_ref(day)
     for attempt in range(WRITE_ATTEMPTS):
         cipher = ensure_cipher(runtime, session, account.id)
         row = _find(session, account.id, day, lock=True)

@@ -36,6 +36,7 @@ from app.models.groups import (
     PeerGroup,
 )
 from app.models.ops import AppMeta, Throttle
+from app.models.safety import SafetyPlan
 from app.models.steps import StepProgress
 
 metadata = SQLModel.metadata
@@ -62,6 +63,7 @@ __all__ = [
     "RecoveryCode",
     "RetiredHandle",
     "SQLModel",
+    "SafetyPlan",
     "SecretLocation",
     "Service",
     "ServiceAtLocation",
