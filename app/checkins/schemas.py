@@ -18,23 +18,28 @@ CategorySlug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", exampl
 Trigger = Annotated[str, Field(min_length=1, max_length=TRIGGER_MAX_LENGTH, examples=["payday"])]
 
 
-class CheckinIn(StrictInput):
-    """Every field is optional, but at least one must be given. A PUT replaces the whole day."""
-
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+class _Day(StrictInput):
+    """The fields of a day, but lapses (whose levels a PUT and a PATCH spell differently)."""
 
     mood: Annotated[int, Field(ge=1, le=5)] | None = None
     craving: Annotated[int, Field(ge=0, le=10)] | None = None
     difficulty: Annotated[int, Field(ge=1, le=5)] | None = None
     safe: bool | None = None
-    lapses: dict[TrackSlug, LapseLevel] | None = Field(
-        default=None, examples=[{"substances": "none", "the-life": "some"}]
-    )
     attended_meeting: bool | None = None
     reached_out: bool | None = None
     needs: Annotated[list[CategorySlug], Field(max_length=20)] | None = None
     triggers: Annotated[list[Trigger], Field(max_length=TRIGGERS_MAX)] | None = None
     note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)] | None = None
+
+
+class CheckinIn(_Day):
+    """Every field is optional, but at least one must be given. A PUT replaces the whole day."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    lapses: dict[TrackSlug, LapseLevel] | None = Field(
+        default=None, examples=[{"substances": "none", "the-life": "some"}]
+    )
 
     @model_validator(mode="after")
     def _something_to_say(self) -> "CheckinIn":
@@ -43,25 +48,16 @@ class CheckinIn(StrictInput):
         return self
 
 
-class CheckinPatch(StrictInput):
+class CheckinPatch(_Day):
     """A JSON Merge Patch (RFC 7396) of a day: a field left out keeps its value, `null` clears it,
     and `lapses` merges track by track (`{"the-life": null}` clears that track's entry). The day
     must still say something afterwards."""
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    mood: Annotated[int, Field(ge=1, le=5)] | None = None
-    craving: Annotated[int, Field(ge=0, le=10)] | None = None
-    difficulty: Annotated[int, Field(ge=1, le=5)] | None = None
-    safe: bool | None = None
     lapses: dict[TrackSlug, LapseLevel | None] | None = Field(
         default=None, examples=[{"the-life": "some"}]
     )
-    attended_meeting: bool | None = None
-    reached_out: bool | None = None
-    needs: Annotated[list[CategorySlug], Field(max_length=20)] | None = None
-    triggers: Annotated[list[Trigger], Field(max_length=TRIGGERS_MAX)] | None = None
-    note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)] | None = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> "CheckinPatch":
