@@ -384,6 +384,11 @@ def milestones_of(episodes: Sequence[Episode]) -> list[Milestone]:
 # --- words ------------------------------------------------------------------------------------
 
 COME_BACK = "Many people come back five to ten times before a change holds."
+# Past this many returns, "five to ten times" would read as a count running out.
+COME_BACK_UP_TO = 10
+KEEP_COMING_BACK = "Every return counts, however many it takes."
+# "Welcome back" greets the first days of a stretch; after that it would sound like news.
+WELCOME_BACK_DAYS = 7
 
 
 def _days(count: int) -> str:
@@ -398,26 +403,42 @@ def _ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
+def _coming_back(returns: int) -> str:
+    return COME_BACK if returns < COME_BACK_UP_TO else KEEP_COMING_BACK
+
+
+def _still_yours(total: int) -> str:
+    # Never "your 0 days": with none yet, there is nothing to reassure about.
+    return f" Your {_days(total)} on track are still yours." if total else ""
+
+
 def message_for(state: State, returns: int, total: int, episodes: Sequence[Episode]) -> str:
-    """Warm and factual. Every return is welcomed and counted; nothing is ever lost."""
+    """Warm and factual. Every return is welcomed and counted; nothing is ever lost. Never "0
+    days"; "five to ten times" only while it is not past; "welcome back" only early in a
+    stretch."""
     if state is State.NEW:
         return "Welcome. Check in whenever you can: every day you do is part of your journey."
     if state is State.AWAY:
         return (
-            f"Welcome, whenever you are ready. Your {_days(total)} on track are still yours. "
-            f"{COME_BACK} Coming back is part of it."
+            f"Welcome, whenever you are ready.{_still_yours(total)} "
+            f"{_coming_back(returns)} Coming back is part of it."
         )
     if state is State.LAPSED:
         return (
-            f"Thank you for checking in honestly. A lapse takes nothing away: your {_days(total)} "
-            f"on track are still yours. {COME_BACK} When you are ready, check in again."
+            f"Thank you for checking in honestly. A lapse takes nothing away.{_still_yours(total)} "
+            f"{_coming_back(returns)} When you are ready, check in again."
         )
     current = episodes[-1]
-    if returns:
+    if returns and current.days <= WELCOME_BACK_DAYS:
         return (
             f"Welcome back: this is your {_ordinal(returns)} return, and it counts. "
-            f"{COME_BACK} You have {_days(total)} on track in all, "
+            f"{_coming_back(returns)} You have {_days(total)} on track in all, "
             f"{_days(current.days)} on this stretch."
+        )
+    if returns:
+        return (
+            f"You have {_days(current.days)} on this stretch and {_days(total)} on track in all, "
+            f"since your {_ordinal(returns)} return. Keep checking in, one day at a time."
         )
     return f"You have {_days(total)} on track. Keep checking in, one day at a time."
 

@@ -398,9 +398,10 @@ def test_the_worked_example_in_docs_progress_md() -> None:
         ("run", 7, date(2026, 10, 7)),
         ("days_on_track_total", 14, date(2026, 10, 17)),
     ]
+    # Eight days into the stretch: past the days of "welcome back".
     assert result.message == (
-        "Welcome back: this is your 2nd return, and it counts. Many people come back five to ten "
-        "times before a change holds. You have 25 days on track in all, 8 days on this stretch."
+        "You have 8 days on this stretch and 25 days on track in all, since your 2nd return. "
+        "Keep checking in, one day at a time."
     )
 
 
