@@ -8,21 +8,32 @@ member gets the same 403 for any group id and learns nothing about which ids exi
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.deps import Caller, CurrentCaller, require_role
 from app.core.db import SessionDep
 from app.core.errors import AppError, not_found
 from app.core.openapi import problem_responses
-from app.models import Membership, PeerGroup
+from app.models import Account, Membership, PeerGroup
 
 FACILITATOR_ROLES = ("facilitator", "admin")
 # The problems a route for anyone in the group, or for its facilitators, can answer with.
 IN_GROUP = problem_responses(401, 404, 422)
 FACILITATOR = problem_responses(401, 403, 404, 422)
+
+
+def facilitators_with_role(group_id: Any) -> Any:
+    """The facilitator places of a group (an id, or a column to correlate with) whose account
+    still has a facilitator's role: the ones who look after it."""
+    return select(Membership.id).where(
+        Membership.group_id == group_id,
+        Membership.kind == "facilitator",
+        Membership.account_id == Account.id,
+        col(Account.role).in_(FACILITATOR_ROLES),
+    )
 
 
 @dataclass(frozen=True)

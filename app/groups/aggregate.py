@@ -129,6 +129,7 @@ def compute_weeks(
         spans_of[span.account_id].append(span)
     written = _check_ins(session, sorted(spans_of), first, last)
     known = [term.code for term in categories(session) if term.code]
+    known_needs = frozenset(known)
     epsilon, k = runtime.settings.aggregate_epsilon, runtime.settings.effective_k
     releases = {}
     for start in starts:
@@ -148,7 +149,7 @@ def compute_weeks(
                 for item in written[account].get(start, ())
                 if item.record.day in counted and any(item.shared_in(span) for span in spans)
             ]
-            parts.append(contribution(shared, len(counted), frozenset(known)))
+            parts.append(contribution(shared, len(counted), known_needs))
         releases[start] = release_week(parts, known, epsilon, k, noise)
     return releases
 

@@ -16,7 +16,12 @@ from app.core.db import new_session
 from app.core.errors import AppError, not_found
 from app.core.ratelimit import INVITE_PER_ACCOUNT, INVITE_PER_ADDRESS, Subject
 from app.core.runtime import Runtime
-from app.groups.access import FACILITATOR_ROLES, GroupAccess, find_access
+from app.groups.access import (
+    FACILITATOR_ROLES,
+    GroupAccess,
+    facilitators_with_role,
+    find_access,
+)
 from app.groups.invites import lookup_key, new_invite_code, read_invite_code, seal_invite_code
 from app.groups.schemas import (
     AccessLogEntryOut,
@@ -247,16 +252,8 @@ def _check_open(session: Session, group: PeerGroup, account_id: uuid.UUID) -> No
 
 def active_facilitators(session: Session, group_id: uuid.UUID) -> int:
     """Facilitators of the group whose account still has a facilitator's role."""
-    return int(
-        session.exec(
-            select(func.count()).where(
-                Membership.group_id == group_id,
-                Membership.kind == "facilitator",
-                Membership.account_id == Account.id,
-                col(Account.role).in_(FACILITATOR_ROLES),
-            )
-        ).one()
-    )
+    looking_after = facilitators_with_role(group_id).subquery()
+    return int(session.exec(select(func.count()).select_from(looking_after)).one())
 
 
 def _membership_of(
@@ -386,19 +383,20 @@ def lift_removal(session: Session, access: GroupAccess, removal_id: uuid.UUID) -
 # --- admins: groups left without a facilitator --------------------------------------------------
 
 
+def _admin_view(session: Session, group: PeerGroup) -> AdminGroupOut:
+    return AdminGroupOut(
+        id=group.id,
+        name=group.name,
+        archived=group.archived_at is not None,
+        facilitator_count=active_facilitators(session, group.id),
+        member_count=_member_count(session, group.id),
+    )
+
+
 def admin_groups(session: Session) -> list[AdminGroupOut]:
     """Every group, with how many facilitators (with the role) and members it has."""
     groups = session.exec(select(PeerGroup).order_by(col(PeerGroup.name), col(PeerGroup.id))).all()
-    return [
-        AdminGroupOut(
-            id=group.id,
-            name=group.name,
-            archived=group.archived_at is not None,
-            facilitator_count=active_facilitators(session, group.id),
-            member_count=_member_count(session, group.id),
-        )
-        for group in groups
-    ]
+    return [_admin_view(session, group) for group in groups]
 
 
 def assign_facilitator(
@@ -436,7 +434,7 @@ def assign_facilitator(
         membership.kind, membership.share_progress = "facilitator", False
         session.add(membership)
     session.commit()
-    return next(out for out in admin_groups(session) if out.id == group.id)
+    return _admin_view(session, group)
 
 
 def member_progress(

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import not_found, refuse_removal, validation_problem
 from app.core.runtime import Runtime
-from app.groups.access import FACILITATOR_ROLES, GroupAccess
+from app.groups.access import GroupAccess, facilitators_with_role
 from app.meetings.schemas import (
     FIELDS,
     NEVER_NULL,
@@ -20,7 +20,7 @@ from app.meetings.schemas import (
     MeetingPatch,
     check_meeting,
 )
-from app.models import Account, Meeting, Membership, PeerGroup
+from app.models import Meeting, PeerGroup
 
 
 def _slug(name: str, meeting_id: uuid.UUID) -> str:
@@ -103,16 +103,7 @@ def remove(session: Session, access: GroupAccess, meeting_id: uuid.UUID) -> None
 def looked_after() -> Any:
     """A condition on a meeting: its group has a facilitator with the role. A feed must not send
     people to meetings nobody looks after (or whose address nobody can correct)."""
-    return (
-        select(Membership.id)
-        .where(
-            Membership.group_id == Meeting.group_id,
-            Membership.kind == "facilitator",
-            Membership.account_id == Account.id,
-            col(Account.role).in_(FACILITATOR_ROLES),
-        )
-        .exists()
-    )
+    return facilitators_with_role(Meeting.group_id).exists()
 
 
 def feed(session: Session) -> list[dict[str, Any]]:
