@@ -18,8 +18,15 @@ from app.progress.summary import refresh_summary
 NEEDS = ("shelter", "food", "legal", "mental-health", "substance-use", "employment", "daycare")
 
 
+# Two tracks that lapse apart, as most members' do: each with a journey of its own to fold.
+TRACKS = (
+    {"slug": "substances", "label": "Substances"},
+    {"slug": "the-life", "label": "Staying out of the life"},
+)
+
+
 def realistic_days(count: int, seed: int) -> list[tuple[date, dict[str, str], int]]:
-    """Daily check-ins with occasional lapse streaks and silences, ending today."""
+    """Daily check-ins on both TRACKS with occasional lapses and silences, ending today."""
     rng = random.Random(seed)
     today = datetime.now(UTC).date()
     days, day = [], today - timedelta(days=count - 1)
@@ -27,10 +34,11 @@ def realistic_days(count: int, seed: int) -> list[tuple[date, dict[str, str], in
         if rng.random() < 0.02:  # a silence of 1 to 20 days
             day += timedelta(days=rng.randint(1, 20))
             continue
-        level = "none"
-        if rng.random() < 0.04:
-            level = rng.choice(["some", "some", "heavy"])
-        days.append((day, {"recovery": level}, rng.randint(1, 5)))
+        lapses = {
+            track["slug"]: rng.choice(["some", "some", "heavy"]) if rng.random() < 0.03 else "none"
+            for track in TRACKS
+        }
+        days.append((day, lapses, rng.randint(1, 5)))
         day += timedelta(days=1)
     return days
 

@@ -19,7 +19,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.data import insert_checkins, realistic_days  # noqa: E402
+from bench.data import TRACKS, insert_checkins, realistic_days  # noqa: E402
 from bench.server import fresh_database, running_server  # noqa: E402
 
 PASSWORD = "lantern orchard pebble harbor"
@@ -28,6 +28,8 @@ PASSWORD = "lantern orchard pebble harbor"
 def load_member(client: httpx.Client, database_url: str, history_days: int, seed: int) -> str:
     handle = f"bench-{uuid.uuid4().hex[:8]}".replace("0", "o")
     body = client.post("/v1/auth/register", json={"handle": handle, "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {body['token']['access_token']}"}
+    client.put("/v1/me/tracks", json=list(TRACKS), headers=headers).raise_for_status()
     insert_checkins(database_url, uuid.UUID(body["account"]["id"]), history_days, seed)
     return str(body["token"]["access_token"])
 

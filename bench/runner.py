@@ -40,7 +40,7 @@ from app.core.migrations import alembic_config, upgrade  # noqa: E402
 from app.seed.demo import CITIES, add_demo  # noqa: E402
 from app.seed.service import seed  # noqa: E402
 from bench import wrk  # noqa: E402
-from bench.data import backdate_group, insert_checkins, time_releases  # noqa: E402
+from bench.data import TRACKS, backdate_group, insert_checkins, time_releases  # noqa: E402
 from bench.server import Server, started_server  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -149,6 +149,8 @@ def people(server: Server, database_url: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, days in (("week", 7), ("year", 365), ("three_years", 1095)):
         member = register(client)
+        tracks = client.put("/v1/me/tracks", json=list(TRACKS), headers=member["headers"])
+        tracks.raise_for_status()
         insert_checkins(database_url, uuid.UUID(member["account"]["id"]), days, seed=days)
         found[name] = member["token"]["access_token"]
     found["writers"] = [register(client)["token"]["access_token"] for _ in range(100)]

@@ -233,3 +233,74 @@ def test_members_already_in_a_group_count_from_the_day_after_they_joined(
     assert str(spans[0][3]).startswith("2026-11-23 12:00:00")
     assert shows == [False, False]
     downgrade(empty_database, "0013")
+
+
+def test_existing_tracks_get_kinds_from_their_slugs_and_the_emergency_line_its_category(
+    empty_database: str,
+) -> None:
+    """0016 reads each existing track's kind from its slug (a label is sealed and never read),
+    and marks the seeded emergency line so the support block can list it first."""
+    upgrade(empty_database, "0015")
+    database = create_database(empty_database)
+
+    def ident(value: uuid.UUID) -> object:
+        return value.hex if database.is_sqlite else value
+
+    member = uuid.uuid4()
+    slugs = {
+        "the-life": "the-life",
+        "leaving-the-trade": "the-life",
+        "heroin": "substances",
+        "drugs": "substances",
+        "drinking": "alcohol",
+        "gambling": "gambling",
+        "recovery": "other",
+        "him": "other",
+    }
+    with database.writer.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO account (id, handle, handle_key, password_hash, role, timezone, "
+                "created_at) VALUES (:id, 'h', 'h', 'x', 'member', 'UTC', '2026-11-23 12:00:00')"
+            ),
+            {"id": ident(member)},
+        )
+        for position, slug in enumerate(slugs):
+            connection.execute(
+                text(
+                    "INSERT INTO track (id, account_id, slug, label, position) "
+                    "VALUES (:id, :account, :slug, '', :position)"
+                ),
+                {
+                    "id": ident(uuid.uuid4()),
+                    "account": ident(member),
+                    "slug": slug,
+                    "position": position,
+                },
+            )
+        connection.execute(
+            text(
+                "INSERT INTO crisis_line (id, name, country, phone, hours, categories, "
+                "source_url, verified_on) VALUES (:id, 'Emergency services', 'US', '911', "
+                "'24/7', :categories, 'https://www.911.gov', '2026-11-23')"
+            ),
+            {"id": ident(uuid.uuid4()), "categories": json.dumps(["hotline"])},
+        )
+    database.dispose()
+    upgrade(empty_database)
+    database = create_database(empty_database)
+    with database.reader.connect() as connection:
+        kinds = dict(connection.execute(text("SELECT slug, kind FROM track")).all())
+        categories = connection.execute(text("SELECT categories FROM crisis_line")).scalar_one()
+    database.dispose()
+    assert kinds == slugs
+    assert (json.loads(categories) if isinstance(categories, str) else categories) == [
+        "hotline",
+        "emergency",
+    ]
+    downgrade(empty_database, "0015")
+    database = create_database(empty_database)
+    with database.reader.connect() as connection:
+        categories = connection.execute(text("SELECT categories FROM crisis_line")).scalar_one()
+    database.dispose()
+    assert (json.loads(categories) if isinstance(categories, str) else categories) == ["hotline"]

@@ -24,8 +24,9 @@ from app.core.pagination import Keyset, Page, PageParams, keyset_page
 from app.core.runtime import Runtime
 from app.models import Account, Checkin
 from app.progress import engine
+from app.progress.schemas import TrackKind
 from app.progress.summary import refresh_summary
-from app.progress.tracks import active_slugs
+from app.progress.tracks import active_kinds
 from app.resources.categories import categories
 
 DAYS_BACK = 366
@@ -136,10 +137,13 @@ def _unknown_references(field: str, unknown: list[str], detail: str) -> AppError
     )
 
 
-def _check_references(session: Session, account_id: uuid.UUID, body: CheckinIn) -> list[str]:
-    """Lapses only for the member's tracks, needs only from known categories (422 otherwise)."""
+def _check_references(
+    session: Session, account_id: uuid.UUID, body: CheckinIn
+) -> tuple[list[str], dict[str, TrackKind]]:
+    """Lapses only for the member's tracks, needs only from known categories (422 otherwise).
+    Returns the needs, once each, and the kinds of the member's tracks."""
+    tracks = active_kinds(session, account_id)
     if body.lapses:
-        tracks = active_slugs(session, account_id)
         unknown = [slug for slug in body.lapses if slug not in tracks]
         if unknown:
             raise _unknown_references(
@@ -153,7 +157,7 @@ def _check_references(session: Session, account_id: uuid.UUID, body: CheckinIn) 
             raise _unknown_references(
                 "needs", unknown, "A need names an unknown category; see /v1/resources/categories."
             )
-    return needs
+    return needs, tracks
 
 
 def put_checkin(
@@ -167,8 +171,8 @@ def put_checkin(
     """Create or replace a day. Returns (the check-in, whether it was created, its ETag)."""
     account = caller.account
     day = writable_day(account, day_text, runtime.clock())
-    needs = _check_references(session, account.id, body)
-    return _write(runtime, session, account, day, body, needs, preconditions)
+    needs, kinds = _check_references(session, account.id, body)
+    return _write(runtime, session, account, day, body, needs, kinds, preconditions)
 
 
 def merged(current: dict[str, Any], patch: CheckinPatch) -> dict[str, Any]:
@@ -224,7 +228,7 @@ def patch_checkin(
     # Only what the patch brings is checked against tracks and categories: a day that names a
     # track removed since keeps it.
     sent_lapses = {slug: level for slug, level in (patch.lapses or {}).items() if level}
-    _check_references(
+    _, kinds = _check_references(
         session,
         account.id,
         CheckinIn.model_construct(lapses=sent_lapses or None, needs=patch.needs),
@@ -232,7 +236,7 @@ def patch_checkin(
     needs = list(dict.fromkeys(body.needs or []))
     # The row is locked: the write below sees the same version the patch was applied to.
     same = Preconditions(if_match=quoted(row.etag))
-    written, _, etag = _write(runtime, session, account, day, body, needs, same)
+    written, _, etag = _write(runtime, session, account, day, body, needs, kinds, same)
     return written, etag
 
 
@@ -243,6 +247,7 @@ def _write(
     day: date,
     body: CheckinIn,
     needs: list[str],
+    kinds: dict[str, TrackKind],
     preconditions: Preconditions,
 ) -> tuple[CheckinWritten, bool, str]:
     now = runtime.clock()
@@ -276,7 +281,7 @@ def _write(
                 row,
                 list(body.triggers or []),
                 body.note,
-                support=support_for(session, body, needs),
+                support=support_for(session, body, needs, kinds),
             )
             session.commit()
         except IntegrityError:

@@ -1,50 +1,113 @@
 """The support block a check-in answers with when someone may need help now.
 
-It is shown to the member only. Nothing is ever sent to anyone because of a check-in.
+Its lines come in the order the day calls for: in danger, emergency services and the Human
+Trafficking Hotline (which takes texts: a text makes no sound); after a lapse on a track tied to
+the life, that hotline; after a lapse with substances or alcohol, or a strong craving, SAMHSA's
+helpline; then lines that match what the member said they need. It is shown to the member only:
+nothing is ever sent to anyone because of a check-in.
 """
+
+from collections.abc import Sequence
 
 from sqlmodel import Session
 
 from app.checkins.schemas import CheckinIn, ResourcePointer, Support
+from app.models import CrisisLine
+from app.progress.engine import LAPSE_LEVELS
+from app.progress.schemas import TrackKind
 from app.resources.categories import categories
 from app.resources.crisis import crisis_line_out, national_lines
 
 CRAVING_ALERT = 8
+# Line categories that answer each situation.
+EMERGENCY = "emergency"
+TRAFFICKING = "trafficking-services"
+SUBSTANCE_USE = "substance-use"
+LINES_FOR_KIND: dict[TrackKind, str] = {
+    "the-life": TRAFFICKING,
+    "substances": SUBSTANCE_USE,
+    "alcohol": SUBSTANCE_USE,
+}
+STAYS_WITH_YOU = "What you write here stays with you: nothing is sent to anyone."
 
 
 def needs_support(body: CheckinIn) -> bool:
     heavy = any(level == "heavy" for level in (body.lapses or {}).values())
-    strong_craving = body.craving is not None and body.craving >= CRAVING_ALERT
-    return body.safe is False or heavy or strong_craving
+    return body.safe is False or heavy or _strong_craving(body)
 
 
-def _message(body: CheckinIn) -> str:
-    parts = []
+def _strong_craving(body: CheckinIn) -> bool:
+    return body.craving is not None and body.craving >= CRAVING_ALERT
+
+
+def wanted_first(body: CheckinIn, needs: Sequence[str], kinds: dict[str, TrackKind]) -> list[str]:
+    """The line categories to list first, most urgent first."""
+    wanted = []
     if body.safe is False:
-        parts.append(
-            "Your safety comes first. If you are in danger right now, call 911. "
-            "The lines below are free and confidential, and someone answers day and night."
+        wanted += [EMERGENCY, TRAFFICKING]
+    lapsed = {
+        kinds.get(slug, "other")
+        for slug, level in (body.lapses or {}).items()
+        if level in LAPSE_LEVELS
+    }
+    # The life before substances: a lapse into it can also be a danger.
+    wanted += [
+        LINES_FOR_KIND[kind] for kind in ("the-life", "substances", "alcohol") if kind in lapsed
+    ]
+    if _strong_craving(body):
+        wanted.append(SUBSTANCE_USE)
+    return list(dict.fromkeys([*wanted, *needs]))
+
+
+def in_order(lines: Sequence[CrisisLine], wanted: Sequence[str]) -> list[CrisisLine]:
+    """Lines for the first wanted category first, and so on; the rest keep their order."""
+
+    def rank(line: CrisisLine) -> int:
+        return min(
+            (wanted.index(slug) for slug in line.categories if slug in wanted), default=len(wanted)
         )
-    if any(level == "heavy" for level in (body.lapses or {}).values()):
-        parts.append(
+
+    return sorted(lines, key=rank)
+
+
+def _first_with(lines: Sequence[CrisisLine], category: str) -> CrisisLine | None:
+    return next((line for line in lines if category in line.categories), None)
+
+
+def _in_danger(lines: Sequence[CrisisLine]) -> str:
+    emergency = _first_with(lines, EMERGENCY)
+    call = f"call {emergency.phone}" if emergency else "call your local emergency number"
+    words = f"Your safety comes first. If you are in danger now, {call}."
+    hotline = _first_with(lines, TRAFFICKING)
+    if hotline and hotline.text_number:
+        what = f"{hotline.text_message} " if hotline.text_message else ""
+        words += f" If talking is not safe, text {what}to {hotline.text_number}."
+    return words
+
+
+def message(body: CheckinIn, lines: Sequence[CrisisLine]) -> str:
+    """One short paragraph for the most pressing thing the member said; it assumes nothing
+    about what happened."""
+    if body.safe is False:
+        first = _in_danger(lines)
+    elif any(level == "heavy" for level in (body.lapses or {}).values()):
+        first = (
             "A hard day does not undo the days behind you. "
-            "If you want to talk to someone, the lines below answer day and night."
+            "If you want to talk, the lines below answer day and night."
         )
-    if body.craving is not None and body.craving >= CRAVING_ALERT:
-        parts.append(
-            "Strong cravings rise and pass. Someone on these lines can help you ride this one out."
+    else:
+        first = (
+            "Strong cravings rise and pass. Someone on the lines below can help you ride it out."
         )
-    parts.append("What you write here stays with you: nothing is sent to anyone.")
-    return " ".join(dict.fromkeys(parts))
+    return f"{first} {STAYS_WITH_YOU}"
 
 
-def support_for(session: Session, body: CheckinIn, needs: list[str]) -> Support | None:
+def support_for(
+    session: Session, body: CheckinIn, needs: list[str], kinds: dict[str, TrackKind]
+) -> Support | None:
     if not needs_support(body):
         return None
-    lines = national_lines(session)
-    # Lines that match what the member said they need come first; the rest follow.
-    wanted = set(needs)
-    ordered = sorted(lines, key=lambda line: not (wanted & set(line.categories)))
+    lines = in_order(national_lines(session), wanted_first(body, needs, kinds))
     by_slug = {term.code: term for term in categories(session, needs)}
     resources = [
         ResourcePointer(
@@ -57,7 +120,7 @@ def support_for(session: Session, body: CheckinIn, needs: list[str]) -> Support 
         if slug in by_slug
     ]
     return Support(
-        message=_message(body),
-        crisis_lines=[crisis_line_out(line) for line in ordered],
+        message=message(body, lines),
+        crisis_lines=[crisis_line_out(line) for line in lines],
         resources=resources,
     )

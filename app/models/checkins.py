@@ -2,18 +2,25 @@
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, LargeBinary, SmallInteger, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, LargeBinary, SmallInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import id_field, owner_field, utc_field
+
+# What a track can be about; the support block orders its lines by it.
+TRACK_KINDS = ("the-life", "substances", "alcohol", "gambling", "other")
 
 
 class Track(SQLModel, table=True):
     """Something a member keeps track of (`substances`, `the-life`…). A removed track keeps its
     row (removed_at set) so past check-ins that mention it keep their meaning."""
 
-    __table_args__ = (UniqueConstraint("account_id", "slug", name="uq_track_account_slug"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "slug", name="uq_track_account_slug"),
+        CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in TRACK_KINDS)})", name="kind"),
+    )
 
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = owner_field()
@@ -24,6 +31,8 @@ class Track(SQLModel, table=True):
     label_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
     position: int = 0
     removed_at: datetime | None = utc_field(nullable=True)
+    # What the track is about, which tells the support block whom to list first.
+    kind: str = Field(default="other", max_length=20)
 
 
 class Checkin(SQLModel, table=True):
@@ -70,6 +79,8 @@ class ProgressSummary(SQLModel, table=True):
     episodes: list[list[object]] = Field(default_factory=list, sa_type=JSON)
     # {track_slug: [free days, lapse days, heavy days]}
     track_totals: dict[str, list[int]] = Field(default_factory=dict, sa_type=JSON)
+    # {track_slug: that track's own journey folded: last and first check-in on it, episodes}
+    tracks: dict[str, dict[str, Any]] = Field(default_factory=dict, sa_type=JSON)
     # A summary folded under other rules (an older engine, another absence setting) is rebuilt
     # by `waymark migrate` and not trusted until then.
     fold_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -11,8 +11,12 @@ made exact here (docs/progress.md explains them in plain words):
   lapse day (a return after a lapse); and again at the first lapse-free check-in after a silence of
   at least `absence_days` (a return after absence). An episode cannot start on a lapse day, so when
   the first check-ins are lapses the first episode starts at the first lapse-free one after them.
-- An episode ends the day before a lapse day (unknown days in between count), or at its last
-  check-in before a silence. The last episode is open (`ended_by` null) unless a lapse ended it.
+- An episode ends at its last lapse-free check-in before a lapse day or before a silence: unknown
+  days count only between two lapse-free check-ins closer than `absence_days`, so reporting a lapse
+  never adds days on track. The last episode is open (`ended_by` null) unless a lapse ended it.
+- Each track has a journey of its own by the same rules, from the check-ins that report on it:
+  `none` is a lapse-free day for that track, `some` or `heavy` a lapse day, and a check-in that
+  does not name the track is an unknown day for it.
 - `days_to_return` runs from the lapse day that ended the previous episode, or from the last
   check-in before the silence, to the check-in that starts the new episode.
 """
@@ -60,6 +64,8 @@ class Episode:
     # How many days it took to come back to start this episode (None for the first).
     days_to_return: int | None
     returned_after: Literal["lapse", "absence"] | None
+    # The lapse day that ended it, which a return is counted from (None unless ended by a lapse).
+    lapse_day: date | None = None
 
     @property
     def days(self) -> int:
@@ -67,22 +73,32 @@ class Episode:
 
 
 @dataclass(frozen=True)
-class TrackSummary:
+class Milestone:
+    kind: Literal["days_on_track_total", "run"]
+    threshold: int
+    reached_on: date
+
+
+@dataclass(frozen=True)
+class TrackJourney:
+    """One track's own journey: the global figures' rules, on the days that report on it."""
+
     slug: str
     label: str
+    state: State
+    days_on_track_total: int
+    current_run_days: int
+    longest_run_days: int
+    returns: int
+    median_days_to_return: float | None
+    last_days_to_return: int | None
+    milestones: list[Milestone]
     free_days_total: int
     lapse_days_total: int
     heavy_days_total: int
     free_pct_30: float | None
     free_pct_90: float | None
     heavy_days_30: int
-
-
-@dataclass(frozen=True)
-class Milestone:
-    kind: Literal["days_on_track_total", "run"]
-    threshold: int
-    reached_on: date
 
 
 @dataclass(frozen=True)
@@ -100,7 +116,7 @@ class Journey:
     checkin_days_30: int
     first_checkin: date | None
     last_checkin: date | None
-    tracks: list[TrackSummary]
+    tracks: list[TrackJourney]
     episodes: list[Episode]
     milestones: list[Milestone]
     message: str
@@ -131,8 +147,15 @@ class _OpenEpisode:
     days_to_return: int | None
     returned_after: Literal["lapse", "absence"] | None
 
-    def close(self, end: date, ended_by: Literal["lapse", "absence"] | None) -> Episode:
-        return Episode(self.start, end, ended_by, self.days_to_return, self.returned_after)
+    def close(
+        self,
+        end: date,
+        ended_by: Literal["lapse", "absence"] | None,
+        lapse_day: date | None = None,
+    ) -> Episode:
+        return Episode(
+            self.start, end, ended_by, self.days_to_return, self.returned_after, lapse_day
+        )
 
 
 def episodes_of(days: Sequence[Day], absence_days: int) -> list[Episode]:
@@ -152,7 +175,8 @@ class Summary:
     episodes and tracks, never with days, and holds for any day from the last check-in on:
     without new check-ins, only the state and the recent windows change (see `journey_from`).
 
-    `track_totals` maps each track ever reported to its (free, lapse, heavy) day counts."""
+    `track_totals` maps each track ever reported to its (free, lapse, heavy) day counts, and
+    `tracks` each such track to the summary of its own journey (whose `tracks` is empty)."""
 
     last_checkin: date | None = None
     last_is_lapse: bool = False
@@ -160,6 +184,7 @@ class Summary:
     checkin_days_total: int = 0
     episodes: tuple[Episode, ...] = ()
     track_totals: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    tracks: Mapping[str, "Summary"] = field(default_factory=dict)
 
     @property
     def days_on_track_total(self) -> int:
@@ -171,10 +196,14 @@ class Summary:
         return [episode.start for episode in self.episodes[1:]]
 
 
-class _Fold:
-    """The episode rules of the module docstring as a left fold that can resume from a Summary."""
+NOTHING = Summary()
 
-    def __init__(self, summary: Summary, absence_days: int) -> None:
+
+class _Fold:
+    """The episode rules of the module docstring as a left fold that can resume from a Summary:
+    one for the whole journey, holding one per track for the days that report on it."""
+
+    def __init__(self, summary: Summary, absence_days: int, by_track: bool = True) -> None:
         self.absence_days = absence_days
         self.closed = list(summary.episodes)
         self.current: _OpenEpisode | None = None
@@ -188,14 +217,20 @@ class _Fold:
         self.first = summary.first_checkin
         self.count = summary.checkin_days_total
         self.totals = {slug: list(counts) for slug, counts in summary.track_totals.items()}
+        self.tracks: dict[str, _Fold] | None = None
+        if by_track:
+            self.tracks = {
+                slug: _Fold(track, absence_days, by_track=False)
+                for slug, track in summary.tracks.items()
+            }
 
     def _return_from(self) -> tuple[Literal["lapse", "absence"], date] | None:
         """Why the last episode ended and the day a return is measured from."""
         if not self.closed:
             return None
         ended = self.closed[-1]
-        if ended.ended_by == "lapse":
-            return "lapse", ended.end + timedelta(days=1)  # the lapse day itself
+        if ended.lapse_day is not None:
+            return "lapse", ended.lapse_day
         return "absence", ended.end
 
     def add(self, record: Day) -> None:
@@ -211,7 +246,9 @@ class _Fold:
             current = None
         if record.is_lapse:
             if current:
-                self.closed.append(current.close(record.day - timedelta(days=1), "lapse"))
+                # At the last lapse-free check-in: the unknown days before a lapse are not
+                # credited, so reporting a lapse never adds days on track.
+                self.closed.append(current.close(current.last, "lapse", record.day))
                 current = None
         elif current:
             current.last = record.day
@@ -228,6 +265,10 @@ class _Fold:
             counts[0] += level == "none"
             counts[1] += level in LAPSE_LEVELS
             counts[2] += level == "heavy"
+            if self.tracks is not None:
+                track = self.tracks.get(slug) or _Fold(Summary(), self.absence_days, False)
+                track.add(Day(record.day, {slug: level}))
+                self.tracks[slug] = track
         self.first = self.first or record.day
         self.count += 1
         self.previous, self.previous_is_lapse = record.day, record.is_lapse
@@ -243,6 +284,7 @@ class _Fold:
             checkin_days_total=self.count,
             episodes=tuple(episodes),
             track_totals={slug: (f, lapse, h) for slug, (f, lapse, h) in self.totals.items()},
+            tracks={slug: fold.summary() for slug, fold in (self.tracks or {}).items()},
         )
 
 
@@ -288,36 +330,75 @@ def journey_from(
     if summary.last_checkin is not None and summary.last_checkin > as_of:
         raise ValueError("the summary holds check-ins after as_of")
     window = [record for record in _up_to(recent, as_of) if (as_of - record.day).days < WINDOW_DAYS]
-    episodes = list(summary.episodes)
-    returns = [episode.days_to_return for episode in episodes if episode.days_to_return is not None]
-    state = state_at(summary.last_checkin, summary.last_is_lapse, as_of, absence_days)
-    current_run = 0
-    if episodes and episodes[-1].ended_by is None:
-        current_run = episodes[-1].days
-    days_on_track_total = summary.days_on_track_total
-
+    overall = _Figures.of(summary, as_of, absence_days)
+    by_track = [
+        _track_journey(summary.tracks.get(slug, NOTHING), window, slug, label, as_of, absence_days)
+        for slug, label in tracks
+    ]
+    # After a lapse, the words name the tracks that lapsed that day and the runs the others keep.
+    lapsed = [
+        track.label
+        for track in by_track
+        if track.state is State.LAPSED
+        and summary.tracks[track.slug].last_checkin == summary.last_checkin
+    ]
+    steady = [
+        (track.label, track.current_run_days)
+        for track in by_track
+        if track.state is State.ON_TRACK and track.current_run_days
+    ]
     return Journey(
         as_of=as_of,
-        state=state,
-        attempt=len(episodes) or (1 if summary.checkin_days_total else 0),
-        returns=len(returns),
-        days_on_track_total=days_on_track_total,
-        current_run_days=current_run,
-        longest_run_days=max((episode.days for episode in episodes), default=0),
-        median_days_to_return=float(median(returns)) if returns else None,
-        last_days_to_return=returns[-1] if returns else None,
+        state=overall.state,
+        attempt=len(summary.episodes) or (1 if summary.checkin_days_total else 0),
+        returns=len(overall.returns),
+        days_on_track_total=summary.days_on_track_total,
+        current_run_days=overall.current_run_days,
+        longest_run_days=overall.longest_run_days,
+        median_days_to_return=overall.median_days_to_return,
+        last_days_to_return=overall.returns[-1] if overall.returns else None,
         checkin_days_total=summary.checkin_days_total,
         checkin_days_30=sum(1 for record in window if (as_of - record.day).days < 30),
         first_checkin=summary.first_checkin,
         last_checkin=summary.last_checkin,
-        tracks=[
-            _track_summary(summary.track_totals.get(slug, (0, 0, 0)), window, slug, label, as_of)
-            for slug, label in tracks
-        ],
-        episodes=episodes,
-        milestones=milestones_of(episodes),
-        message=message_for(state, len(returns), days_on_track_total, episodes),
+        tracks=by_track,
+        episodes=list(summary.episodes),
+        milestones=overall.milestones,
+        message=message_for(
+            overall.state,
+            len(overall.returns),
+            summary.days_on_track_total,
+            summary.episodes,
+            lapsed,
+            steady,
+        ),
     )
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """What a journey and each track's journey work out alike from their summaries."""
+
+    state: State
+    returns: list[int]
+    current_run_days: int
+    longest_run_days: int
+    median_days_to_return: float | None
+    milestones: list[Milestone]
+
+    @classmethod
+    def of(cls, summary: Summary, as_of: date, absence_days: int) -> "_Figures":
+        episodes = summary.episodes
+        returns = [e.days_to_return for e in episodes if e.days_to_return is not None]
+        open_run = bool(episodes) and episodes[-1].ended_by is None
+        return cls(
+            state=state_at(summary.last_checkin, summary.last_is_lapse, as_of, absence_days),
+            returns=returns,
+            current_run_days=episodes[-1].days if open_run else 0,
+            longest_run_days=max((episode.days for episode in episodes), default=0),
+            median_days_to_return=float(median(returns)) if returns else None,
+            milestones=milestones_of(episodes),
+        )
 
 
 def _up_to(days: Iterable[Day], as_of: date) -> list[Day]:
@@ -340,19 +421,28 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _track_summary(
-    totals: tuple[int, int, int], window: Sequence[Day], slug: str, label: str, as_of: date
-) -> TrackSummary:
+def _track_journey(
+    track: Summary, window: Sequence[Day], slug: str, label: str, as_of: date, absence_days: int
+) -> TrackJourney:
     levels = [(record.day, record.lapses[slug]) for record in window if slug in record.lapses]
 
     def last(days: int) -> list[Level]:
         return [level for day, level in levels if (as_of - day).days < days]
 
     last_30, last_90 = last(30), last(90)
-    free_days_total, lapse_days_total, heavy_days_total = totals
-    return TrackSummary(
+    free_days_total, lapse_days_total, heavy_days_total = track.track_totals.get(slug, (0, 0, 0))
+    figures = _Figures.of(track, as_of, absence_days)
+    return TrackJourney(
         slug=slug,
         label=label,
+        state=figures.state,
+        days_on_track_total=track.days_on_track_total,
+        current_run_days=figures.current_run_days,
+        longest_run_days=figures.longest_run_days,
+        returns=len(figures.returns),
+        median_days_to_return=figures.median_days_to_return,
+        last_days_to_return=figures.returns[-1] if figures.returns else None,
+        milestones=figures.milestones,
         free_days_total=free_days_total,
         lapse_days_total=lapse_days_total,
         heavy_days_total=heavy_days_total,
@@ -412,10 +502,39 @@ def _still_yours(total: int) -> str:
     return f" Your {_days(total)} on track are still yours." if total else ""
 
 
-def message_for(state: State, returns: int, total: int, episodes: Sequence[Episode]) -> str:
+def _listed(words: Sequence[str]) -> str:
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _named(labels: Sequence[str]) -> str:
+    return _listed([f"“{label}”" for label in labels])
+
+
+def _lapse_in(lapsed: Sequence[str], steady: Sequence[tuple[str, int]], total: int) -> str:
+    """What a lapse leaves standing: named by track when the member keeps several."""
+    if not lapsed:
+        return f"A lapse takes nothing away.{_still_yours(total)}"
+    if not steady:
+        return f"A lapse in {_named(lapsed)} takes nothing away.{_still_yours(total)}"
+    (label, run), *others = steady
+    runs = _listed(
+        [f"{_days(run)} on track with “{label}”", *(f"{n} with “{name}”" for name, n in others)]
+    )
+    return f"A lapse in {_named(lapsed)} takes nothing away from your {runs}."
+
+
+def message_for(
+    state: State,
+    returns: int,
+    total: int,
+    episodes: Sequence[Episode],
+    lapsed: Sequence[str] = (),
+    steady: Sequence[tuple[str, int]] = (),
+) -> str:
     """Warm and factual. Every return is welcomed and counted; nothing is ever lost. Never "0
     days"; "five to ten times" only while it is not past; "welcome back" only early in a
-    stretch."""
+    stretch. After a lapse it names the tracks that lapsed (`lapsed`, labels) and the current
+    runs of the others (`steady`, label and days), not everything."""
     if state is State.NEW:
         return "Welcome. Check in whenever you can: every day you do is part of your journey."
     if state is State.AWAY:
@@ -425,8 +544,8 @@ def message_for(state: State, returns: int, total: int, episodes: Sequence[Episo
         )
     if state is State.LAPSED:
         return (
-            f"Thank you for checking in honestly. A lapse takes nothing away.{_still_yours(total)} "
-            f"{_coming_back(returns)} When you are ready, check in again."
+            f"Thank you for checking in honestly. {_lapse_in(lapsed, steady, total)} "
+            f"{_coming_back(returns)}"
         )
     current = episodes[-1]
     if returns and current.days <= WELCOME_BACK_DAYS:

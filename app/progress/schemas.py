@@ -14,9 +14,17 @@ TrackSlug = Annotated[
 ]
 
 
+TrackKind = Literal["the-life", "substances", "alcohol", "gambling", "other"]
+KIND_DESCRIPTION = (
+    "What the track is about; the support block lists first the lines that fit it. Left out, it "
+    "is read from the slug (`the-life`, `drugs`, `drinking`…), else `other`."
+)
+
+
 class TrackIn(StrictInput):
     slug: TrackSlug
     label: Annotated[str, Field(min_length=1, max_length=60, examples=["Staying out of the life"])]
+    kind: TrackKind | None = Field(default=None, description=KIND_DESCRIPTION)
 
 
 TracksIn = Annotated[list[TrackIn], Field(min_length=1, max_length=TRACKS_MAX)]
@@ -25,17 +33,7 @@ TracksIn = Annotated[list[TrackIn], Field(min_length=1, max_length=TRACKS_MAX)]
 class TrackOut(BaseModel):
     slug: str
     label: str
-
-
-class TrackProgress(BaseModel):
-    slug: str
-    label: str
-    free_days_total: int
-    lapse_days_total: int
-    heavy_days_total: int
-    free_pct_30: float | None = Field(description="% of reported days free, last 30 days")
-    free_pct_90: float | None = Field(description="% of reported days free, last 90 days")
-    heavy_days_30: int
+    kind: TrackKind
 
 
 class EpisodeOut(BaseModel):
@@ -50,6 +48,29 @@ class MilestoneOut(BaseModel):
     kind: Literal["days_on_track_total", "run"]
     threshold: int
     reached_on: date
+
+
+class TrackProgress(BaseModel):
+    """One track's own journey: the rules of the whole journey, on the days that report on it
+    (docs/progress.md)."""
+
+    slug: str
+    label: str
+    kind: TrackKind
+    state: Literal["new", "on_track", "lapsed", "away"]
+    days_on_track_total: int
+    current_run_days: int
+    longest_run_days: int
+    returns: int
+    median_days_to_return: float | None
+    last_days_to_return: int | None
+    milestones: list[MilestoneOut]
+    free_days_total: int
+    lapse_days_total: int
+    heavy_days_total: int
+    free_pct_30: float | None = Field(description="% of reported days free, last 30 days")
+    free_pct_90: float | None = Field(description="% of reported days free, last 90 days")
+    heavy_days_30: int
 
 
 class ProgressOut(BaseModel):

@@ -13,7 +13,7 @@ from app.core.errors import validation_problem
 from app.core.runtime import Runtime
 from app.models import Account
 from app.progress import engine
-from app.progress.schemas import ProgressOut, WeekOut
+from app.progress.schemas import ProgressOut, TrackKind, WeekOut
 from app.progress.summary import load_days, stored_summary
 from app.progress.tracks import active_tracks
 
@@ -70,11 +70,21 @@ def journey_for(
         same_snapshot(session)
         if first is not None:
             first(session)
-        tracks = [
-            (track.slug, track.label) for track in active_tracks(runtime, session, account.id)
-        ]
-        journey = journey_of(session, account.id, tracks, as_of, runtime.settings.absence_days)
-    return ProgressOut.model_validate(journey, from_attributes=True)
+        tracks = active_tracks(runtime, session, account.id)
+        journey = journey_of(
+            session,
+            account.id,
+            [(track.slug, track.label) for track in tracks],
+            as_of,
+            runtime.settings.absence_days,
+        )
+    return progress_out(journey, {track.slug: track.kind for track in tracks})
+
+
+def progress_out(journey: engine.Journey, kinds: dict[str, TrackKind]) -> ProgressOut:
+    """The journey as the API sends it, each track with its kind."""
+    by_track = [{**vars(track), "kind": kinds[track.slug]} for track in journey.tracks]
+    return ProgressOut.model_validate({**vars(journey), "tracks": by_track}, from_attributes=True)
 
 
 def progress(runtime: Runtime, caller: Caller, as_of: str | None) -> ProgressOut:

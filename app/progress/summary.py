@@ -19,7 +19,8 @@ from app.models import Checkin, ProgressSummary
 from app.progress import engine
 
 # Raise when the engine's rules change: summaries folded by older rules are then rebuilt.
-FOLD_VERSION = 1
+# 2: an episode ends at its last lapse-free check-in before a lapse; each track's own journey.
+FOLD_VERSION = 2
 
 
 def load_days(
@@ -43,6 +44,14 @@ def _lapses(text: str) -> dict[str, engine.Level]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
 def _episode_row(episode: engine.Episode) -> list[Any]:
     return [
         episode.start.isoformat(),
@@ -50,13 +59,42 @@ def _episode_row(episode: engine.Episode) -> list[Any]:
         episode.ended_by,
         episode.days_to_return,
         episode.returned_after,
+        _iso(episode.lapse_day),
     ]
 
 
 def _episode(row: list[Any]) -> engine.Episode:
-    start, end, ended_by, days_to_return, returned_after = row
+    start, end, ended_by, days_to_return, returned_after, lapse_day = row
     return engine.Episode(
-        date.fromisoformat(start), date.fromisoformat(end), ended_by, days_to_return, returned_after
+        date.fromisoformat(start),
+        date.fromisoformat(end),
+        ended_by,
+        days_to_return,
+        returned_after,
+        _day(lapse_day),
+    )
+
+
+def _track_row(track: engine.Summary) -> dict[str, Any]:
+    """A track's own journey; its day counts are in `track_totals` beside it."""
+    return {
+        "last_checkin": _iso(track.last_checkin),
+        "last_is_lapse": track.last_is_lapse,
+        "first_checkin": _iso(track.first_checkin),
+        "checkin_days_total": track.checkin_days_total,
+        "episodes": [_episode_row(episode) for episode in track.episodes],
+    }
+
+
+def _track(slug: str, row: dict[str, Any], totals: list[int]) -> engine.Summary:
+    free, lapse, heavy = totals
+    return engine.Summary(
+        last_checkin=_day(row["last_checkin"]),
+        last_is_lapse=row["last_is_lapse"],
+        first_checkin=_day(row["first_checkin"]),
+        checkin_days_total=row["checkin_days_total"],
+        episodes=tuple(_episode(episode) for episode in row["episodes"]),
+        track_totals={slug: (free, lapse, heavy)},
     )
 
 
@@ -68,6 +106,9 @@ def to_summary(row: ProgressSummary) -> engine.Summary:
         checkin_days_total=row.checkin_days_total,
         episodes=tuple(_episode(episode) for episode in row.episodes),
         track_totals={slug: (f, lapse, h) for slug, (f, lapse, h) in row.track_totals.items()},
+        tracks={
+            slug: _track(slug, track, row.track_totals[slug]) for slug, track in row.tracks.items()
+        },
     )
 
 
@@ -80,6 +121,7 @@ def _store(row: ProgressSummary, figures: engine.Summary, absence_days: int, now
     row.checkin_days_total = figures.checkin_days_total
     row.episodes = [_episode_row(episode) for episode in figures.episodes]
     row.track_totals = {slug: list(counts) for slug, counts in figures.track_totals.items()}
+    row.tracks = {slug: _track_row(track) for slug, track in figures.tracks.items()}
     row.fold_version = FOLD_VERSION
     row.absence_days = absence_days
     row.updated_at = now

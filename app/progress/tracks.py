@@ -22,19 +22,55 @@ from app.core.db import Database, new_session
 from app.core.errors import validation_problem
 from app.core.runtime import Runtime
 from app.models import Track
-from app.progress.schemas import TrackIn, TrackOut
+from app.progress.schemas import TrackIn, TrackKind, TrackOut
 
-DEFAULT_TRACKS = (TrackOut(slug="recovery", label="Recovery"),)
+DEFAULT_TRACKS = (TrackOut(slug="recovery", label="Recovery", kind="other"),)
+
+# Words in a slug that say what a track is about, when the member does not say. Migration 0016
+# keeps its own copy, so that it always migrates as it did when it was written.
+KIND_WORDS: tuple[tuple[TrackKind, tuple[str, ...]], ...] = (
+    ("the-life", ("life", "trade", "traffick", "sex-work", "the-game", "exploit")),
+    ("alcohol", ("alcohol", "drink", "booze")),
+    ("gambling", ("gambl", "betting", "casino")),
+    (
+        "substances",
+        (
+            "substance",
+            "drug",
+            "heroin",
+            "opioid",
+            "opiate",
+            "fentanyl",
+            "meth",
+            "cocaine",
+            "crack",
+            "pill",
+            "cannabis",
+            "weed",
+            "using",
+        ),
+    ),
+)
 
 
-def active_slugs(session: Session, account_id: uuid.UUID) -> set[str]:
-    """The slugs a check-in may name (no label read: this runs on every check-in)."""
+def kind_for(slug: str) -> TrackKind:
+    """A track's kind read from its slug: `the-life`, `drinking` and `heroin` say it; `recovery`
+    does not (`other`)."""
+    for kind, words in KIND_WORDS:
+        if any(word in slug for word in words):
+            return kind
+    return "other"
+
+
+def active_kinds(session: Session, account_id: uuid.UUID) -> dict[str, TrackKind]:
+    """The slugs a check-in may name, and their kinds (no label read: this runs on every
+    check-in)."""
     rows = session.exec(
-        select(Track.slug, Track.removed_at).where(Track.account_id == account_id)
+        select(Track.slug, Track.kind, Track.removed_at).where(Track.account_id == account_id)
     ).all()
     if not rows:
-        return {track.slug for track in DEFAULT_TRACKS}
-    return {slug for slug, removed_at in rows if removed_at is None}
+        return {track.slug: track.kind for track in DEFAULT_TRACKS}
+    return {slug: kind for slug, kind, removed_at in rows if removed_at is None}  # type: ignore[misc]
 
 
 def _label(row: Track, cipher: MemberCipher | None) -> str:
@@ -50,7 +86,7 @@ def active_tracks(runtime: Runtime, session: Session, account_id: uuid.UUID) -> 
         return list(DEFAULT_TRACKS)
     active = [row for row in rows if row.removed_at is None]
     cipher = open_cipher(runtime, session, account_id) if active else None
-    return [TrackOut(slug=row.slug, label=_label(row, cipher)) for row in active]
+    return [TrackOut(slug=row.slug, label=_label(row, cipher), kind=row.kind) for row in active]
 
 
 def replace_tracks(
@@ -65,17 +101,23 @@ def replace_tracks(
         row.slug: row
         for row in session.exec(select(Track).where(Track.account_id == account_id)).all()
     }
+    result = []
     for position, track in enumerate(wanted):
-        row = existing.get(track.slug) or Track(account_id=account_id, slug=track.slug)
+        row = existing.get(track.slug)
+        if row is None:
+            row = Track(account_id=account_id, slug=track.slug, kind=kind_for(track.slug))
+        # A kind left out keeps the one the track has: an older client does not undo it.
+        row.kind = track.kind or row.kind
         row.label, row.position, row.removed_at = "", position, None
         row.label_sealed = cipher.seal_json("track", track.slug, "label", track.label)
         session.add(row)
+        result.append(TrackOut(slug=track.slug, label=track.label, kind=row.kind))
     for slug, row in existing.items():
         if slug not in slugs and row.removed_at is None:
             row.removed_at = now
             session.add(row)
     session.commit()
-    return [TrackOut(slug=track.slug, label=track.label) for track in wanted]
+    return result
 
 
 def seal_plain_labels(database: Database, master_key: Callable[[], bytes], now: datetime) -> int:
@@ -101,7 +143,12 @@ def export_tracks(
     ).all()
     cipher = open_cipher(runtime, session, account_id) if rows else None
     return [
-        {"slug": row.slug, "label": _label(row, cipher), "removed_at": row.removed_at}
+        {
+            "slug": row.slug,
+            "label": _label(row, cipher),
+            "kind": row.kind,
+            "removed_at": row.removed_at,
+        }
         for row in rows
     ]
 

@@ -341,7 +341,12 @@ def test_support_matches_needs(client: TestClient) -> None:
     assert support["needs"] == ["shelter", "immigration"]
     block = support["support"]
     assert "911" in block["message"]
-    assert "shelter" in block["crisis_lines"][0]["categories"]
+    # Danger first (emergency, then the trafficking hotline), then the lines for what they need.
+    assert [line["categories"][-1] for line in block["crisis_lines"][:3]] == [
+        "emergency",
+        "trafficking-services",
+        "shelter",
+    ]
     assert [r["category"] for r in block["resources"]] == ["shelter", "immigration"]
     assert block["resources"][0]["search_url"] == "/v1/resources?category=shelter"
 

@@ -12,6 +12,8 @@ from tests.factories import auth, database_dump, register
 
 TODAY = "2026-11-23"
 TWO = [{"slug": "substances", "label": "Substances"}, {"slug": "the-life", "label": "The life"}]
+# As the API sends them back: each with the kind read from its slug.
+TWO_OUT = [{**TWO[0], "kind": "substances"}, {**TWO[1], "kind": "the-life"}]
 
 
 def tracks(client: TestClient, member: dict) -> list[dict]:  # type: ignore[type-arg]
@@ -22,15 +24,17 @@ def tracks(client: TestClient, member: dict) -> list[dict]:  # type: ignore[type
 
 
 def test_a_new_member_has_one_recovery_track(client: TestClient) -> None:
-    assert tracks(client, register(client)) == [{"slug": "recovery", "label": "Recovery"}]
+    assert tracks(client, register(client)) == [
+        {"slug": "recovery", "label": "Recovery", "kind": "other"}
+    ]
 
 
 def test_put_replaces_the_tracks_in_order(client: TestClient) -> None:
     member = register(client)
     response = client.put("/v1/me/tracks", json=TWO, headers=auth(member))
     assert response.status_code == 200
-    assert response.json() == TWO
-    assert tracks(client, member) == TWO
+    assert response.json() == TWO_OUT
+    assert tracks(client, member) == TWO_OUT
 
 
 def test_lapses_are_accepted_only_for_current_tracks(client: TestClient) -> None:
@@ -62,7 +66,7 @@ def test_removing_a_track_keeps_past_checkins_and_their_history(client: TestClie
         "/v1/checkins/2026-11-22", json={"lapses": {"substances": "none"}}, headers=auth(member)
     )
 
-    assert client.put("/v1/me/tracks", json=TWO[:1], headers=auth(member)).json() == TWO[:1]
+    assert client.put("/v1/me/tracks", json=TWO[:1], headers=auth(member)).json() == TWO_OUT[:1]
     past = client.get("/v1/checkins/2026-11-21", headers=auth(member)).json()
     assert past["lapses"] == {"the-life": "some"}  # never rewritten
     progress = client.get("/v1/progress", headers=auth(member)).json()
@@ -89,6 +93,7 @@ def test_removing_a_track_keeps_past_checkins_and_their_history(client: TestClie
         [{"slug": "ok"}],
         [{"slug": "ok", "label": "x", "colour": "red"}],
         {"slug": "ok", "label": "x"},
+        [{"slug": "ok", "label": "x", "kind": "drugs"}],
     ],
 )
 def test_bad_track_lists_get_422_and_change_nothing(client: TestClient, body: object) -> None:
@@ -97,7 +102,7 @@ def test_bad_track_lists_get_422_and_change_nothing(client: TestClient, body: ob
     response = client.put("/v1/me/tracks", json=body, headers=auth(member))
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert tracks(client, member) == TWO
+    assert tracks(client, member) == TWO_OUT
 
 
 def test_a_track_label_is_stored_only_sealed(client: TestClient, app: FastAPI) -> None:
@@ -108,7 +113,9 @@ def test_a_track_label_is_stored_only_sealed(client: TestClient, app: FastAPI) -
     body = [{"slug": "him", "label": label}]
     assert client.put("/v1/me/tracks", json=body, headers=auth(member)).status_code == 200
     assert label not in database_dump(app)
-    assert client.get("/v1/me/tracks", headers=auth(member)).json() == body
+    assert client.get("/v1/me/tracks", headers=auth(member)).json() == [
+        {**body[0], "kind": "other"}
+    ]
     exported = client.get("/v1/me/export", headers=auth(member)).json()
     assert exported["parts"]["tracks"][0]["label"] == label
     client.put(f"/v1/checkins/{TODAY}", json={"lapses": {"him": "none"}}, headers=auth(member))
@@ -126,8 +133,8 @@ def test_labels_written_before_sealing_are_sealed_by_migrate(
     with engine.begin() as connection:  # as the code before sealing wrote it
         connection.execute(
             text(
-                "INSERT INTO track (id, account_id, slug, label, position) "
-                "VALUES (:id, :account, 'older', :label, 0)"
+                "INSERT INTO track (id, account_id, slug, label, position, kind) "
+                "VALUES (:id, :account, 'older', :label, 0, 'other')"
             ),
             {
                 "id": uuid.uuid4().hex if engine.dialect.name == "sqlite" else uuid.uuid4(),
@@ -135,7 +142,7 @@ def test_labels_written_before_sealing_are_sealed_by_migrate(
                 "label": label,
             },
         )
-    expected = [{"slug": "older", "label": label}]
+    expected = [{"slug": "older", "label": label, "kind": "other"}]
     assert client.get("/v1/me/tracks", headers=auth(member)).json() == expected
     assert cli.main(["migrate"]) == 0
     assert label not in database_dump(app)

@@ -17,10 +17,12 @@ from app.progress.engine import (
     extend,
     journey,
     journey_from,
+    silence_between,
     state_at,
     summary_of,
     weekly,
 )
+from tests.progress.examples import WORKED_EXAMPLE_TRACKS, worked_example
 
 START = date(2026, 1, 1)
 TRACKS = [("recovery", "Recovery")]
@@ -143,11 +145,26 @@ def test_absence_days_is_a_setting() -> None:
     assert run([free(0), free(8)], as_of=8, absence_days=8).returns == 0
 
 
-def test_unknown_days_before_a_lapse_count_as_on_track() -> None:
+def test_unknown_days_before_a_lapse_are_not_credited() -> None:
     result = run([free(0), lapse(4)], as_of=4)
-    assert spans(result) == [(0, 3, "lapse")]
-    assert result.days_on_track_total == 4
+    assert spans(result) == [(0, 0, "lapse")]
+    assert result.days_on_track_total == 1
     assert result.current_run_days == 0
+
+
+def test_reporting_a_lapse_does_not_raise_days_on_track() -> None:
+    """The defect: 71 days on track, two days without a check-in, then a lapse read 73."""
+    days = [free(i) for i in range(71)]
+    before = run(days, as_of=72)
+    after = run([*days, lapse(73)], as_of=73)
+    assert before.days_on_track_total == after.days_on_track_total == 71
+    assert after.episodes[0].lapse_day == d(73)
+
+
+def test_a_return_counts_from_the_lapse_day_not_the_last_free_one() -> None:
+    result = run([free(0), lapse(4), free(6)], as_of=6)
+    assert spans(result) == [(0, 0, "lapse"), (6, 6, None)]
+    assert result.last_days_to_return == 2
 
 
 def test_coming_back_with_a_lapse_after_absence_returns_at_the_next_free_day() -> None:
@@ -363,13 +380,7 @@ def test_results_do_not_depend_on_insertion_order(
 
 
 def test_the_worked_example_in_docs_progress_md() -> None:
-    both_free = {"substances": "none", "the-life": "none"}
-    days = [Day(date(2026, 10, i), dict(both_free)) for i in (1, 2, 3, 5, 6, 7, 8, 9, 10)]  # type: ignore[arg-type]
-    days.append(Day(date(2026, 10, 11), {"substances": "some", "the-life": "none"}))
-    days.append(Day(date(2026, 10, 12), {"substances": "heavy", "the-life": "none"}))
-    days += [Day(date(2026, 10, i), dict(both_free)) for i in range(14, 21)]  # type: ignore[arg-type]
-    days += [Day(date(2026, 11, i), dict(both_free)) for i in range(8, 16)]  # type: ignore[arg-type]
-    tracks = [("substances", "Substances"), ("the-life", "The life")]
+    days, tracks = worked_example(), WORKED_EXAMPLE_TRACKS
     result = journey(days, tracks, date(2026, 11, 15))
 
     assert result.state is State.ON_TRACK
@@ -473,3 +484,107 @@ def test_a_summary_keeps_totals_of_days_long_past_the_window() -> None:
         (d(200), None),
     ]
     assert track.free_pct_90 == 100.0
+
+
+# --- one rule for unknown days (docs/progress.md) ----------------------------------------------
+
+LAPSE_DAY = st.dictionaries(st.sampled_from(["a", "b"]), LEVELS, min_size=1, max_size=2).filter(
+    lambda lapses: any(level != "none" for level in lapses.values())
+)
+FREE_DAY = st.dictionaries(st.sampled_from(["a", "b"]), st.just("none"), max_size=2)
+
+
+def totals(result) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {
+        "all": result.days_on_track_total,
+        **{track.slug: track.days_on_track_total for track in result.tracks},
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(HISTORY, st.integers(min_value=1, max_value=30), LAPSE_DAY)
+def test_reporting_a_lapse_never_makes_days_on_track_larger_than_the_day_before(
+    steps: list[tuple[int, dict[str, Level]]], gap: int, lapses: dict[str, Level]
+) -> None:
+    days = build(steps)
+    day = (days[-1].day if days else START) + timedelta(days=gap)
+    before = totals(journey(days, TWO_TRACKS, day - timedelta(days=1)))
+    after = totals(journey([*days, Day(day, lapses)], TWO_TRACKS, day))
+    assert after["all"] <= before["all"]
+    for slug, level in lapses.items():
+        if level != "none":
+            assert after[slug] <= before[slug], slug
+
+
+@settings(max_examples=300, deadline=None)
+@given(HISTORY, st.integers(min_value=0, max_value=1200), LAPSE_DAY)
+def test_a_lapse_filled_in_on_any_day_never_adds_days_on_track(
+    steps: list[tuple[int, dict[str, Level]]], offset: int, lapses: dict[str, Level]
+) -> None:
+    days = build(steps)
+    day = d(offset)
+    as_of = max([day, *(record.day for record in days)])
+    before = totals(journey(days, TWO_TRACKS, as_of))
+    changed = [record for record in days if record.day != day] + [Day(day, lapses)]
+    after = totals(journey(changed, TWO_TRACKS, as_of))
+    assert after["all"] <= before["all"]
+    for slug, level in lapses.items():
+        if level != "none":
+            assert after[slug] <= before[slug], slug
+
+
+def cumulative(result) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The figures that only ever grow when a lapse-free day is added."""
+    figures: dict[str, object] = {
+        "days_on_track_total": result.days_on_track_total,
+        "longest_run_days": result.longest_run_days,
+        "checkin_days_total": result.checkin_days_total,
+        "milestones": {(m.kind, m.threshold) for m in result.milestones},
+    }
+    for track in result.tracks:
+        figures[f"{track.slug}.days_on_track_total"] = track.days_on_track_total
+        figures[f"{track.slug}.longest_run_days"] = track.longest_run_days
+        figures[f"{track.slug}.free_days_total"] = track.free_days_total
+        figures[f"{track.slug}.milestones"] = {(m.kind, m.threshold) for m in track.milestones}
+    return figures
+
+
+def never_lower(before: dict[str, object], after: dict[str, object]) -> None:
+    for name, value in before.items():
+        if isinstance(value, set):
+            assert value <= after[name], name  # type: ignore[operator]
+        else:
+            assert after[name] >= value, name  # type: ignore[operator]
+
+
+@settings(max_examples=300, deadline=None)
+@given(HISTORY, st.integers(min_value=1, max_value=30), FREE_DAY)
+def test_no_figure_decreases_when_a_lapse_free_day_is_added(
+    steps: list[tuple[int, dict[str, Level]]], gap: int, lapses: dict[str, Level]
+) -> None:
+    days = build(steps)
+    last = days[-1].day if days else START
+    day = last + timedelta(days=gap)
+    before = journey(days, TWO_TRACKS, day)
+    after = journey([*days, Day(day, lapses)], TWO_TRACKS, day)
+    never_lower(cumulative(before), cumulative(after))
+    assert after.returns >= before.returns
+    # The current run grows too, unless the day ends a silence: then a new stretch begins.
+    if not days or silence_between(last, day) < 14:
+        assert after.current_run_days >= before.current_run_days
+
+
+@settings(max_examples=300, deadline=None)
+@given(HISTORY, st.integers(min_value=0, max_value=1200), FREE_DAY)
+def test_a_lapse_free_day_filled_in_anywhere_lowers_no_total(
+    steps: list[tuple[int, dict[str, Level]]], offset: int, lapses: dict[str, Level]
+) -> None:
+    """Filling in a forgotten day (a day without a check-in) never takes days away."""
+    days = build(steps)
+    day = d(offset)
+    if any(record.day == day for record in days):
+        return
+    as_of = max([day, *(record.day for record in days)])
+    before = journey(days, TWO_TRACKS, as_of)
+    after = journey([*days, Day(day, lapses)], TWO_TRACKS, as_of)
+    never_lower(cumulative(before), cumulative(after))

@@ -71,3 +71,47 @@ def test_a_first_check_in_that_is_a_lapse_quotes_no_days() -> None:
     assert result.state is State.LAPSED
     assert not re.search(r"\b0 days\b", result.message)
     assert "still yours" not in result.message
+
+
+LABELS = [
+    ("the-life", "Staying out of the life"),
+    ("heroin", "Heroin"),
+    ("drinking", "Not drinking"),
+    ("cards", "Cards"),
+    ("him", "Away from him"),
+]
+
+
+@pytest.mark.parametrize("lapsed", [1, 2, 5])
+@pytest.mark.parametrize("returns", [0, 3, 12])
+def test_after_a_lapse_on_some_tracks_the_message_names_them_and_stays_short(
+    lapsed: int, returns: int
+) -> None:
+    """The words name the tracks that lapsed and the runs the others keep; at most 40 words of
+    ours besides the member's own track names."""
+    days, day = [], START
+    for _ in range(returns):
+        days.append(Day(day, {slug: "none" for slug, _ in LABELS}))
+        day += timedelta(days=1)
+        days.append(Day(day, {slug: "some" for slug, _ in LABELS}))
+        day += timedelta(days=1)
+    for _ in range(9):
+        days.append(Day(day, {slug: "none" for slug, _ in LABELS}))
+        day += timedelta(days=1)
+    lapses = {slug: ("heavy" if i < lapsed else "none") for i, (slug, _) in enumerate(LABELS)}
+    days.append(Day(day, lapses))  # type: ignore[arg-type]
+    text = journey(days, LABELS, day).message
+    for i, (_, label) in enumerate(LABELS):
+        assert (f"“{label}”" in text) == True, label  # noqa: E712
+        if i == lapsed:
+            assert f"10 days on track with “{label}”" in text  # the lapse day was free for it
+        elif i > lapsed:
+            assert f"10 with “{label}”" in text
+    ours = text
+    for _, label in LABELS:
+        ours = ours.replace(f"“{label}”", "X")
+    # Past the first, each track that kept its run adds "N with" to the words.
+    assert len(ours.split()) <= 40 + max(0, len(LABELS) - lapsed - 1) * 2
+    assert not re.search(r"\b0 days\b", text)
+    assert not any(word in text.lower() for word in SHAMING)
+    assert ("five to ten" in text) == (returns < COME_BACK_UP_TO)

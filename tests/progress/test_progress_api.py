@@ -3,11 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from app import cli
 from app.progress import engine
 from app.progress.engine import Day
-from app.progress.schemas import ProgressOut
+from app.progress.service import progress_out
 from tests.conftest import FakeClock
 from tests.factories import auth, login, register
 
@@ -178,7 +181,7 @@ def test_weekly_weeks_must_be_1_to_104(client: TestClient, weeks: object) -> Non
 def engine_journey(days: dict[date, str], as_of: date = TODAY) -> dict:  # type: ignore[type-arg]
     history = [Day(day, {"recovery": level}) for day, level in days.items()]  # type: ignore[dict-item]
     journey = engine.journey(history, [("recovery", "Recovery")], as_of)
-    return ProgressOut.model_validate(journey, from_attributes=True).model_dump(mode="json")
+    return progress_out(journey, {"recovery": "other"}).model_dump(mode="json")
 
 
 def test_a_long_history_read_from_its_summary_matches_the_engine(client: TestClient) -> None:
@@ -209,3 +212,66 @@ def test_a_long_history_read_from_its_summary_matches_the_engine(client: TestCli
     assert progress(client, member, as_of=past.isoformat()) == engine_journey(
         {day: level for day, level in days.items() if day <= past}, past
     )
+
+
+TWO = [
+    {"slug": "heroin", "label": "Heroin"},
+    {"slug": "the-life", "label": "Staying out of the life"},
+]
+
+
+def test_two_tracks_each_keep_their_own_journey_through_the_api(
+    client: TestClient, app: FastAPI
+) -> None:
+    """Per-track figures from the stored summary equal the engine's fold of every day, after
+    appends, a filled-in earlier day, a deletion and a rebuild by `waymark migrate`."""
+    member = register(client)
+    assert client.put("/v1/me/tracks", json=TWO, headers=auth(member)).status_code == 200
+    days: dict[date, dict[str, str]] = {}
+
+    def put(days_ago: int, lapses: dict[str, str]) -> None:
+        day = TODAY - timedelta(days=days_ago)
+        response = client.put(
+            f"/v1/checkins/{day.isoformat()}", json={"lapses": lapses}, headers=auth(member)
+        )
+        assert response.status_code in (200, 201), response.text
+        days[day] = lapses
+
+    for days_ago in range(200, 17, -2):
+        put(days_ago, {"heroin": "some" if days_ago % 37 == 0 else "none", "the-life": "none"})
+    for days_ago in range(17, 0, -1):
+        put(days_ago, {"heroin": "none", "the-life": "none"})
+    put(0, {"heroin": "none", "the-life": "heavy"})
+
+    def expected() -> dict:  # type: ignore[type-arg]
+        history = [Day(day, lapses) for day, lapses in days.items()]  # type: ignore[arg-type]
+        labels = [(track["slug"], track["label"]) for track in TWO]
+        journey = engine.journey(history, labels, TODAY)
+        kinds = {"heroin": "substances", "the-life": "the-life"}
+        return progress_out(journey, kinds).model_dump(mode="json")  # type: ignore[arg-type]
+
+    result = progress(client, member)
+    assert result == expected()
+    heroin, life = result["tracks"]
+    assert (heroin["kind"], heroin["state"], heroin["current_run_days"]) == (
+        "substances",
+        "on_track",
+        73,  # free since the lapse 74 days ago
+    )
+    assert (life["kind"], life["state"], life["current_run_days"]) == ("the-life", "lapsed", 0)
+    assert "“Staying out of the life”" in result["message"]
+    assert "73 days on track with “Heroin”" in result["message"]
+
+    put(149, {"heroin": "heavy"})  # an earlier day, filled in later
+    response = client.delete(
+        f"/v1/checkins/{(TODAY - timedelta(days=100)).isoformat()}", headers=auth(member)
+    )
+    assert response.status_code == 204
+    del days[TODAY - timedelta(days=100)]
+    assert progress(client, member) == expected()
+
+    # Summaries folded by older rules are rebuilt, per track too.
+    with app.state.runtime.database.writer.begin() as connection:
+        connection.execute(text("UPDATE progress_summary SET fold_version = 1, tracks = '{}'"))
+    assert cli.main(["migrate"]) == 0
+    assert progress(client, member) == expected()
