@@ -27,8 +27,9 @@ from app.core.pagination import cursor_secret
 from app.core.ratelimit import Throttler
 from app.core.runtime import AccountPart, Runtime
 from app.core.security import PasswordHasher
+from app.groups import reach_out
 from app.groups import service as groups
-from app.groups.router import access_log_router
+from app.groups.router import access_log_router, reach_out_router
 from app.groups.router import admin_router as groups_admin_router
 from app.groups.router import router as groups_router
 from app.idempotency.service import delete_idempotency_records
@@ -69,6 +70,7 @@ ROUTERS = (
     groups_router,
     meetings_router,
     access_log_router,
+    reach_out_router,
     admin_router,
     groups_admin_router,
     feed_router,
@@ -139,6 +141,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             AccountPart("access_log", groups.export_access_log, groups.delete_access_log),
             AccountPart("group_days", groups.export_group_days, groups.delete_group_days),
             AccountPart("group_removals", groups.export_removals, groups.delete_removals),
+            AccountPart("reach_out", reach_out.export_requests, reach_out.delete_requests),
             # Derived from the check-ins, so it goes with them and is not exported twice.
             AccountPart("progress_summary", lambda *_: None, delete_summary),
             # Kept answers to retried requests: transient, so not exported.

@@ -48,6 +48,8 @@ RULES_OPENAPI_CANNOT_STATE: dict[str, tuple[tuple[int, ...], str]] = {
     "POST /v1/groups": ((422,), "Idempotency-Key reused with another body"),
     "POST /v1/groups/join": ((422,), "Idempotency-Key reused with another body"),
     "POST /v1/groups/{group_id}/meetings": ((422,), "Idempotency-Key reused; time zones"),
+    "POST /v1/groups/{group_id}/reach-out": ((422,), "Idempotency-Key reused with another body"),
+    "GET /v1/me/reach-out": ((422,), "cursors are opaque and signed"),
     "PATCH /v1/groups/{group_id}/meetings/{meeting_id}": ((422,), "time zones in the tz database"),
     "POST /v1/resources": ((422,), "Idempotency-Key reused; known categories and time zones"),
     "PATCH /v1/resources/{resource_id}": ((422,), "known categories and time zones"),

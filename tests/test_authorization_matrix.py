@@ -87,6 +87,17 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("DELETE", "/v1/groups/{group_id}/removals/{removal_id}"): Expect(
         "facilitator_a", (401, 403, 404, 404, 204)
     ),
+    # Member A has asked already: asking again answers that request (200).
+    ("POST", "/v1/groups/{group_id}/reach-out"): Expect(
+        "member_a", (401, 404, 404, 404, 200), {"message": "Please call me"}
+    ),
+    ("GET", "/v1/groups/{group_id}/reach-out"): Expect("facilitator_a", FACILITATOR),
+    ("POST", "/v1/groups/{group_id}/reach-out/{request_id}/answered"): Expect(
+        "facilitator_a", (401, 403, 404, 404, 204)
+    ),
+    ("POST", "/v1/me/reach-out/{request_id}/withdraw"): Expect(
+        "member_a", (401, 404, 404, 404, 200)
+    ),
     ("POST", "/v1/admin/groups/{group_id}/facilitators"): Expect(
         # Group A has its facilitator: an admin may not add one (only to a group without).
         "admin",
@@ -114,13 +125,18 @@ def test_every_route_with_an_id_has_a_row() -> None:
 
 @pytest.fixture
 def world(client: TestClient, app: Any) -> dict[str, Any]:
-    """Group A (a facilitator, a sharing member, a meeting), group B with its own facilitator, an
-    outside member, an admin, and a resource with a place."""
+    """Group A (a facilitator, a sharing member who asked to be reached, a meeting), group B with
+    its own facilitator, an outside member, an admin, and a resource with a place."""
     admin = make_admin(client, app)
     admin_headers = auth(admin)
     facilitator_a = make_facilitator(client, admin_headers)
     group_a = make_group(client, facilitator_a)
     member_a = join(client, group_a, share=True)
+    reach_out = client.post(
+        f"/v1/groups/{group_a['id']}/reach-out",
+        json={"message": "Please call me"},
+        headers=member_a["headers"],
+    ).json()
     removed = join(client, group_a)
     client.delete(
         f"/v1/groups/{group_a['id']}/members/{removed['membership']['membership_id']}",
@@ -162,6 +178,7 @@ def world(client: TestClient, app: Any) -> dict[str, Any]:
         "meeting_id": meeting["id"],
         "account_id": outsider["account"]["id"],
         "removal_id": removal["removal_id"],
+        "request_id": reach_out["id"],
         "facilitator_handle": facilitator_b["account"]["handle"],
     }
     headers = {

@@ -56,6 +56,8 @@ HANDLE_PER_ADDRESS = Rule("handle-address", threshold=30, first_block_seconds=60
 # Invite codes open a group's roster: a guesser waits a minute from the tenth miss on.
 INVITE_PER_ACCOUNT = Rule("invite-account", threshold=10, first_block_seconds=60)
 INVITE_PER_ADDRESS = Rule("invite-address", threshold=30, first_block_seconds=60)
+# Each request to be reached counts: a person asks a few times, a script floods facilitators.
+REACH_OUT_PER_ACCOUNT = Rule("reach-out-account", threshold=5, first_block_seconds=60)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""Groups, facilitators, consent and the member's access log (API contract §7)."""
+"""Groups, facilitators, consent, requests to be reached and the member's access log (API
+contract §7)."""
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.accounts.deps import Caller, CurrentCaller, require_role
@@ -11,8 +12,9 @@ from app.core.dates import parse_day
 from app.core.db import SessionDep
 from app.core.errors import validation_problem
 from app.core.openapi import problem_responses
+from app.core.pagination import Page, PageQuery
 from app.core.runtime import RuntimeDep, client_address
-from app.groups import aggregate, service
+from app.groups import aggregate, reach_out, service
 from app.groups.access import (
     FACILITATOR,
     FACILITATOR_ROLES,
@@ -34,6 +36,9 @@ from app.groups.schemas import (
     MemberOut,
     MembershipPatch,
     MyMembershipOut,
+    OpenReachOutOut,
+    ReachOutIn,
+    ReachOutOut,
     RemovalOut,
 )
 from app.idempotency.service import IdempotencyDep
@@ -41,6 +46,7 @@ from app.progress.schemas import ProgressOut
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
 access_log_router = APIRouter(prefix="/v1/me/access-log", tags=["groups"])
+reach_out_router = APIRouter(prefix="/v1/me/reach-out", tags=["groups"])
 admin_router = APIRouter(prefix="/v1/admin/groups", tags=["admin"])
 
 FacilitatorRole = Annotated[Caller, Depends(require_role(*FACILITATOR_ROLES))]
@@ -258,6 +264,94 @@ def member_progress(
     return service.member_progress(runtime, session, access, membership_id)
 
 
+# --- asking a facilitator to reach out ------------------------------------------------------
+
+
+@router.post(
+    "/{group_id:uuid}/reach-out",
+    status_code=201,
+    response_model=ReachOutOut,
+    responses={
+        200: {
+            "description": "A request of mine to this group is open already: that one, unchanged",
+            "model": ReachOutOut,
+        },
+        **problem_responses(401, 404, 409, 422, 429),
+    },
+    summary="Ask a facilitator of the group to reach out to me",
+)
+def ask_to_be_reached(
+    access: InGroup,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    once: IdempotencyDep,
+    body: Annotated[ReachOutIn | None, Body()] = None,
+) -> JSONResponse:
+    """Only this request tells the group's facilitators anything: they see it, with my handle and
+    message, when they look at the group's open requests; nobody is notified. Each look is in my
+    access log. One open request per group (asking again answers 200 with it) and 3 in all
+    (409); a group with no facilitator, or paused, has nobody to ask (409)."""
+
+    def ask() -> JSONResponse:
+        made, created = reach_out.ask(runtime, session, access, body)
+        return JSONResponse(made.model_dump(mode="json"), status_code=201 if created else 200)
+
+    return once.run(ask)
+
+
+@router.get(
+    "/{group_id:uuid}/reach-out",
+    response_model=list[OpenReachOutOut],
+    responses=FACILITATOR,
+    summary="Members who asked to be reached, oldest first (facilitators)",
+)
+def open_reach_outs(access: Facilitating, runtime: RuntimeDep) -> list[OpenReachOutOut]:
+    """The open requests of the group's members, with their handle and message. Each request
+    shown is written to that member's access log first."""
+    return reach_out.open_requests(runtime, access)
+
+
+@router.post(
+    "/{group_id:uuid}/reach-out/{request_id:uuid}/answered",
+    status_code=204,
+    responses=FACILITATOR,
+    summary="Mark a request answered (facilitators)",
+)
+def mark_reach_out_answered(
+    request_id: uuid.UUID, access: Facilitating, runtime: RuntimeDep, session: SessionDep
+) -> Response:
+    """It leaves the open list; the member sees it answered, and by whom in their access log.
+    Marking it again changes nothing."""
+    reach_out.mark_answered(runtime, session, access, request_id)
+    return Response(status_code=204)
+
+
+@reach_out_router.get(
+    "",
+    response_model=Page[ReachOutOut],
+    responses=problem_responses(401, 422),
+    summary="My requests to be reached, newest first",
+)
+def my_reach_outs(
+    caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep, page: PageQuery
+) -> Page[ReachOutOut]:
+    return reach_out.mine(runtime, session, caller.account.id, page)
+
+
+@reach_out_router.post(
+    "/{request_id:uuid}/withdraw",
+    response_model=ReachOutOut,
+    responses=problem_responses(401, 404, 422),
+    summary="Withdraw my request to be reached",
+)
+def withdraw_reach_out(
+    request_id: uuid.UUID, caller: CurrentCaller, runtime: RuntimeDep, session: SessionDep
+) -> ReachOutOut:
+    """It leaves the facilitators' list at once and its message is erased; it stays in my list
+    as withdrawn. Withdrawing again changes nothing."""
+    return reach_out.withdraw(runtime, session, caller.account.id, request_id)
+
+
 # --- the member's access log -------------------------------------------------------
 
 
@@ -265,7 +359,7 @@ def member_progress(
     "",
     response_model=list[AccessLogEntryOut],
     responses=problem_responses(401),
-    summary="Every time a facilitator read my shared progress",
+    summary="Every time a facilitator read my shared progress or my request to be reached",
 )
 def my_access_log(caller: CurrentCaller, session: SessionDep) -> list[AccessLogEntryOut]:
     return service.access_log(session, caller.account.id)

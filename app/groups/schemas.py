@@ -132,11 +132,61 @@ class AdminGroupOut(BaseModel):
     member_count: int
 
 
+AccessKind = Literal["progress", "reach_out_request", "reach_out_read", "reach_out_answered"]
+
+
 class AccessLogEntryOut(BaseModel):
-    read_at: datetime
+    read_at: datetime = Field(description="When it happened")
     group_id: uuid.UUID | None
     group_name: str | None
-    facilitator_handle: str | None
+    facilitator_handle: str | None = Field(
+        description="Who read or answered; null for my own request, or once that account is gone"
+    )
+    what: AccessKind = Field(
+        description="progress: a facilitator read my shared progress. reach_out_request: I asked "
+        "to be reached. reach_out_read: a facilitator read my request. reach_out_answered: a "
+        "facilitator marked it answered."
+    )
+
+
+# --- asking a facilitator to reach out --------------------------------------------------------
+
+ReachOutMessage = Annotated[str, Field(min_length=1, max_length=500)]
+ReachOutStatus = Literal["open", "answered", "withdrawn"]
+
+
+class ReachOutIn(StrictInput):
+    message: ReachOutMessage | None = Field(
+        default=None,
+        description="A few words for the group's facilitators, if I want (up to 500 characters). "
+        "Only they read it, while the request is open.",
+    )
+
+
+class ReachOutOut(BaseModel):
+    """My request to be reached, as I see it."""
+
+    id: uuid.UUID
+    group_id: uuid.UUID
+    group_name: str
+    status: ReachOutStatus = Field(
+        description="open: the facilitators see it. answered: a facilitator marked it answered. "
+        "withdrawn: I took it back, or I left the group or was removed from it."
+    )
+    message: str | None = Field(description="Null when I wrote none, or once withdrawn")
+    created_at: datetime
+    answered_at: datetime | None
+    withdrawn_at: datetime | None
+
+
+class OpenReachOutOut(BaseModel):
+    """An open request, as the group's facilitators see it: the member asked to be reached, so
+    their handle is shown whatever they chose for other members."""
+
+    id: uuid.UUID
+    handle: str
+    message: str | None
+    created_at: datetime
 
 
 class Estimate(BaseModel):

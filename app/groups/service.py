@@ -16,6 +16,7 @@ from app.core.db import new_session
 from app.core.errors import AppError, not_found
 from app.core.ratelimit import INVITE_PER_ACCOUNT, INVITE_PER_ADDRESS, Subject
 from app.core.runtime import Runtime
+from app.groups import reach_out
 from app.groups.access import (
     FACILITATOR_ROLES,
     GroupAccess,
@@ -305,8 +306,11 @@ def leave(runtime: Runtime, session: Session, access: GroupAccess) -> None:
             "last-facilitator",
             "You are this group's only facilitator; it would be left without one.",
         )
+    group_id, account_id = membership.group_id, membership.account_id
     _stop_counting(session, runtime, membership)
     session.delete(membership)
+    session.flush()
+    reach_out.close_open(session, group_id, account_id, runtime.clock())
     session.commit()
 
 
@@ -344,16 +348,13 @@ def remove_member(
 ) -> None:
     """The member leaves the group, and its code does not let them back in until lifted."""
     membership = _member(session, access, membership_id)
+    group_id, account_id = membership.group_id, membership.account_id
     _stop_counting(session, runtime, membership)
-    session.add(
-        GroupRemoval(
-            group_id=membership.group_id,
-            account_id=membership.account_id,
-            removed_at=runtime.clock(),
-        )
-    )
+    session.add(GroupRemoval(group_id=group_id, account_id=account_id, removed_at=runtime.clock()))
     session.delete(membership)
     try:
+        session.flush()
+        reach_out.close_open(session, group_id, account_id, runtime.clock())
         session.commit()
     except (IntegrityError, StaleDataError):  # another facilitator removed them a moment ago
         session.rollback()
@@ -433,6 +434,8 @@ def assign_facilitator(
         _stop_counting(session, runtime, membership)
         membership.kind, membership.share_progress = "facilitator", False
         session.add(membership)
+        session.flush()
+        reach_out.close_open(session, group.id, account.id, runtime.clock())
     session.commit()
     return _admin_view(session, group)
 
@@ -487,6 +490,7 @@ def access_log(session: Session, account_id: uuid.UUID) -> list[AccessLogEntryOu
             group_id=entry.group_id,
             group_name=group_name,
             facilitator_handle=handle,
+            what=entry.what,
         )
         for entry, group_name, handle in rows
     ]

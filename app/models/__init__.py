@@ -27,6 +27,7 @@ from app.models.directory import (
     TaxonomyTerm,
 )
 from app.models.groups import (
+    ACCESS_KINDS,
     AccessLog,
     AggregateRelease,
     GroupRemoval,
@@ -34,6 +35,7 @@ from app.models.groups import (
     Membership,
     MembershipSpan,
     PeerGroup,
+    ReachOutRequest,
 )
 from app.models.ops import AppMeta, Throttle
 from app.models.safety import SafetyPlan
@@ -42,6 +44,7 @@ from app.models.steps import StepProgress
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ACCESS_KINDS",
     "ROLES",
     "AccessLog",
     "Account",
@@ -60,6 +63,7 @@ __all__ = [
     "Organization",
     "PeerGroup",
     "ProgressSummary",
+    "ReachOutRequest",
     "RecoveryCode",
     "RetiredHandle",
     "SQLModel",

@@ -86,13 +86,24 @@ class AggregateRelease(SQLModel, table=True):
     released_at: datetime = utc_field()
 
 
+# What an access-log entry records: a facilitator read the member's shared progress; the member
+# asked to be reached; a facilitator read that request; a facilitator marked it answered.
+ACCESS_KINDS = ("progress", "reach_out_request", "reach_out_read", "reach_out_answered")
+
+
 class AccessLog(SQLModel, table=True):
-    """Each time a facilitator read a member's shared progress: the member's own record.
+    """Each time a facilitator read a member's shared progress or their request to be reached,
+    and each request the member made: the member's own record.
 
     The group and the facilitator are references, not copies, so deleting either account leaves
     nothing of it behind in the other's data."""
 
     __tablename__ = "access_log"
+    __table_args__ = (
+        CheckConstraint(
+            "what IN (" + ", ".join(f"'{kind}'" for kind in ACCESS_KINDS) + ")", name="what"
+        ),
+    )
 
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = owner_field()
@@ -103,6 +114,33 @@ class AccessLog(SQLModel, table=True):
         default=None, foreign_key="account.id", ondelete="SET NULL", index=True
     )
     read_at: datetime = utc_field()
+    what: str = Field(
+        default="progress", max_length=32, sa_column_kwargs={"server_default": "progress"}
+    )
+
+
+class ReachOutRequest(SQLModel, table=True):
+    """A member asking a facilitator of their group to reach out. Only the member's own request
+    makes one: nothing else does, and nobody is notified; facilitators see open ones when they
+    look. At most one is open per member and group (the service holds the member's account row
+    while it checks).
+
+    Withdrawing keeps the row as the member's own record but empties the message: it was written
+    for the facilitators, and nobody needs it once the request is taken back."""
+
+    __tablename__ = "reach_out_request"
+
+    id: uuid.UUID = id_field()
+    account_id: uuid.UUID = owner_field()
+    group_id: uuid.UUID = Field(foreign_key="peer_group.id", ondelete="CASCADE", index=True)
+    # The member's words, sealed with their data key; null when they wrote none or withdrew.
+    message_sealed: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: datetime = utc_field()
+    answered_at: datetime | None = utc_field(nullable=True)
+    answered_by: uuid.UUID | None = Field(
+        default=None, foreign_key="account.id", ondelete="SET NULL", index=True
+    )
+    withdrawn_at: datetime | None = utc_field(nullable=True)
 
 
 class Meeting(SQLModel, table=True):

@@ -20,7 +20,13 @@ from app.main import create_app
 from tests.conftest import FakeClock, make_settings
 from tests.factories import auth, register
 
-READS = ["/v1/checkins", "/v1/checkins/2026-11-20", "/v1/me/steps", "/v1/me/export"]
+READS = [
+    "/v1/checkins",
+    "/v1/checkins/2026-11-20",
+    "/v1/me/steps",
+    "/v1/me/reach-out",
+    "/v1/me/export",
+]
 
 
 def key_rows(app: FastAPI) -> int:

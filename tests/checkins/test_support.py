@@ -143,3 +143,4 @@ def test_the_block_sends_nothing_and_tells_no_one(client: TestClient) -> None:
     before = client.get("/v1/me/access-log", headers=auth(member)).json()
     support(client, member, safe=False, lapses={"the-life": "heavy"}, note="he found me")
     assert client.get("/v1/me/access-log", headers=auth(member)).json() == before
+    assert client.get("/v1/me/reach-out", headers=auth(member)).json()["items"] == []

@@ -222,6 +222,7 @@ def test_the_creating_posts_document_the_header_and_its_409(client: TestClient) 
         "POST /v1/groups",
         "POST /v1/groups/join",
         "POST /v1/groups/{group_id}/meetings",
+        "POST /v1/groups/{group_id}/reach-out",
         "POST /v1/resources",
     }
 
