@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test fuzz lint format migrate seed serve clean
+.PHONY: run test fuzz lint format migrate seed serve clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ test: lint
 fuzz: $(VENV)/.dev
 	WAYMARK_FUZZ_EXAMPLES=150 WAYMARK_FUZZ_SCENARIOS=1500 WAYMARK_FUZZ_STEPS=10 \
 		scripts/run-tests tests/test_contract.py tests/test_stateful.py
+
+# Words to translate: extract them from the code into app/locales/messages.pot and bring every
+# language's catalog up to date (docs/i18n.md). Catalogs compile in memory when first used.
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -c TRANSLATORS: \
+		--no-location --sort-output --omit-header -o app/locales/messages.pot .
+	$(BIN)/pybabel update -i app/locales/messages.pot -d app/locales --no-fuzzy-matching \
+		--ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

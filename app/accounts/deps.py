@@ -13,6 +13,7 @@ from sqlmodel import col, delete, select, update
 from app.core.config import Settings
 from app.core.db import new_session
 from app.core.errors import AppError, unauthorized
+from app.core.i18n import use_language
 from app.core.logging import account_id_var
 from app.core.runtime import Runtime, RuntimeDep
 from app.core.security import bearer_token, token_digest
@@ -66,6 +67,7 @@ def current_caller(
             update(AuthSession).where(col(AuthSession.id) == auth.id).values(last_used_at=now),
         )
     account_id_var.set(str(account.id))
+    use_language(account.language)
     request.state.account_id = str(account.id)  # for the access log line
     return Caller(account=account, session_id=auth.id)
 

@@ -16,6 +16,7 @@ from app.accounts.rules import (
     handle_problem,
     timezone_problem,
 )
+from app.core.i18n import supported
 from app.core.schemas import StrictInput
 
 Role = Literal["member", "facilitator", "admin"]
@@ -80,10 +81,26 @@ DeviceLabel = Annotated[
 ]
 
 
+Language = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$",
+        max_length=35,
+        examples=["es"],
+        description="A language tag (`es`, `es-MX`). Waymark speaks English and Spanish; any "
+        "other language is read as English until Waymark speaks it.",
+    ),
+    AfterValidator(supported),
+]
+
+
 class RegisterIn(StrictInput):
     handle: Handle
     password: Password
     timezone: Timezone = "UTC"
+    language: Language | None = Field(
+        default=None, description="Left out, the best match for `Accept-Language`."
+    )
     device_label: DeviceLabel | None = None
 
 
@@ -103,12 +120,13 @@ class RecoverIn(StrictInput):
 class AccountPatch(StrictInput):
     handle: Handle | None = None
     timezone: Timezone | None = None
+    language: Language | None = None
     current_password: (
         Annotated[
             str,
             Field(
                 max_length=PASSWORD_HARD_LIMIT,
-                description="Needed to change the handle (not the time zone).",
+                description="Needed to change the handle (not the time zone or language).",
             ),
         ]
         | None
@@ -129,6 +147,7 @@ class AccountOut(BaseModel):
     handle: str
     role: Role
     timezone: str
+    language: str
     created_at: datetime
 
     model_config = ConfigDict(
@@ -140,6 +159,7 @@ class AccountOut(BaseModel):
                     "handle": "quiet-river",
                     "role": "member",
                     "timezone": "America/Chicago",
+                    "language": "es",
                     "created_at": "2026-11-23T14:05:00Z",
                 }
             ]

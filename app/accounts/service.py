@@ -30,6 +30,7 @@ from app.accounts.schemas import (
 )
 from app.core import codes
 from app.core.errors import AppError, not_found, validation_problem
+from app.core.i18n import DEFAULT_LANGUAGE, current_language, use_language
 from app.core.ratelimit import (
     HANDLE_PER_ACCOUNT,
     HANDLE_PER_ADDRESS,
@@ -145,6 +146,7 @@ def insert_account(
     timezone: str,
     now: datetime,
     role: str = "member",
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[Account, list[str]]:
     """Add an account and its recovery codes (flushed, not committed)."""
     account = Account(
@@ -153,6 +155,7 @@ def insert_account(
         password_hash=password_hash,
         role=role,
         timezone=timezone,
+        language=language,
         created_at=now,
     )
     session.add(account)
@@ -200,8 +203,14 @@ def register(runtime: Runtime, session: Session, body: RegisterIn, address: str)
 
     try:
         account, recovery_codes = insert_account(
-            session, body.handle, password_hash, body.timezone, now
+            session,
+            body.handle,
+            password_hash,
+            body.timezone,
+            now,
+            language=body.language or current_language(),
         )
+        use_language(account.language)
         token = sessions.start(runtime, session, account.id, body.device_label)
         runtime.throttler.count(session, subjects, now)
         session.commit()
@@ -323,6 +332,9 @@ def update_me(
             devices.forget_others(session, account.id, device_token)
         if patch.timezone is not None:
             account.timezone = patch.timezone
+        if patch.language is not None:
+            account.language = patch.language
+            use_language(account.language)
         session.add(account)
         session.commit()
     except IntegrityError as exc:  # taken a moment ago by someone else, or renamed twice at once

@@ -228,7 +228,7 @@ def patch_checkin(
     # Only what the patch brings is checked against tracks and categories: a day that names a
     # track removed since keeps it.
     sent_lapses = {slug: level for slug, level in (patch.lapses or {}).items() if level}
-    _, kinds = _check_references(
+    _needs, kinds = _check_references(
         session,
         account.id,
         CheckinIn.model_construct(lapses=sent_lapses or None, needs=patch.needs),

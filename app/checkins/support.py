@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from app.checkins.schemas import CheckinIn, ResourcePointer, Support
+from app.core.i18n import N_, _
 from app.models import CrisisLine
 from app.progress.engine import LAPSE_LEVELS
 from app.progress.schemas import TrackKind
@@ -28,7 +29,7 @@ LINES_FOR_KIND: dict[TrackKind, str] = {
     "substances": SUBSTANCE_USE,
     "alcohol": SUBSTANCE_USE,
 }
-STAYS_WITH_YOU = "What you write here stays with you: nothing is sent to anyone."
+STAYS_WITH_YOU = N_("What you write here stays with you: nothing is sent to anyone.")
 
 
 def needs_support(body: CheckinIn) -> bool:
@@ -74,14 +75,20 @@ def _first_with(lines: Sequence[CrisisLine], category: str) -> CrisisLine | None
     return next((line for line in lines if category in line.categories), None)
 
 
-def _in_danger(lines: Sequence[CrisisLine]) -> str:
+def _in_danger(lines: Sequence[CrisisLine]) -> list[str]:
     emergency = _first_with(lines, EMERGENCY)
-    call = f"call {emergency.phone}" if emergency else "call your local emergency number"
-    words = f"Your safety comes first. If you are in danger now, {call}."
+    words = [_("Your safety comes first.")]
+    if emergency:
+        words.append(_("If you are in danger now, call %(phone)s.") % {"phone": emergency.phone})
+    else:
+        words.append(_("If you are in danger now, call your local emergency number."))
     hotline = _first_with(lines, TRAFFICKING)
     if hotline and hotline.text_number:
-        what = f"{hotline.text_message} " if hotline.text_message else ""
-        words += f" If talking is not safe, text {what}to {hotline.text_number}."
+        text = {"number": hotline.text_number, "message": hotline.text_message}
+        if hotline.text_message:
+            words.append(_("If talking is not safe, text %(message)s to %(number)s.") % text)
+        else:
+            words.append(_("If talking is not safe, send a text to %(number)s.") % text)
     return words
 
 
@@ -91,15 +98,16 @@ def message(body: CheckinIn, lines: Sequence[CrisisLine]) -> str:
     if body.safe is False:
         first = _in_danger(lines)
     elif any(level == "heavy" for level in (body.lapses or {}).values()):
-        first = (
-            "A hard day does not undo the days behind you. "
-            "If you want to talk, the lines below answer day and night."
-        )
+        first = [
+            _("A hard day does not undo the days behind you."),
+            _("If you want to talk, the lines below answer day and night."),
+        ]
     else:
-        first = (
-            "Strong cravings rise and pass. Someone on the lines below can help you ride it out."
-        )
-    return f"{first} {STAYS_WITH_YOU}"
+        first = [
+            _("Strong cravings rise and pass."),
+            _("Someone on the lines below can help you ride it out."),
+        ]
+    return " ".join([*first, _(STAYS_WITH_YOU)])
 
 
 def support_for(

@@ -6,6 +6,8 @@ from typing import Any
 from fastapi import Request, Response
 from pydantic_core import to_json
 
+from app.core.i18n import current_language
+
 PUBLIC_MAX_AGE = 300
 
 
@@ -18,7 +20,8 @@ def public_json(request: Request, payload: Any, max_age: int = PUBLIC_MAX_AGE) -
     # pydantic-core serializes models, documents and dates in one pass (FastAPI's
     # jsonable_encoder took a fifth of a directory search's time).
     body = to_json(payload)
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    # The same body in another language is another representation: its tag differs too.
+    etag = f'"{hashlib.sha256(current_language().encode() + b"|" + body).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if etag in tags_of(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import AppError, internal_error
+from app.core.i18n import start_request
 from app.core.logging import account_id_var, request_id_var
 
 log = logging.getLogger("waymark.access")
@@ -41,6 +42,7 @@ class RequestContextMiddleware:
         request_id = sent_id if sent_id and SANE_REQUEST_ID.fullmatch(sent_id) else uuid.uuid4().hex
         request_token = request_id_var.set(request_id)
         account_token = account_id_var.set(None)
+        chosen = start_request(_header(scope, b"accept-language"))
         started = time.perf_counter()
         status_holder = [500]
         response_started = False
@@ -55,6 +57,9 @@ class RequestContextMiddleware:
                 headers.setdefault("Cache-Control", "no-store")
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "no-referrer")
+                # Words depend on the language asked for: caches must keep each apart.
+                headers["Content-Language"] = chosen.language
+                headers.add_vary_header("Accept-Language")
             await send(message)
 
         try:

@@ -21,6 +21,8 @@ class Account(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(default="member", max_length=16)
     timezone: str = Field(default="UTC", max_length=64)
+    # The language every word the member reads is in (app/core/i18n.py LANGUAGES).
+    language: str = Field(default="en", max_length=8)
     created_at: datetime = utc_field()
 
 

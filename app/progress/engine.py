@@ -28,6 +28,10 @@ from enum import StrEnum
 from statistics import median
 from typing import Literal
 
+from babel.lists import format_list
+
+from app.core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, ngettext
+
 MILESTONE_THRESHOLDS = (1, 7, 14, 30, 60, 90, 180, 365, 730, 1095)
 LAPSE_LEVELS = ("some", "heavy")
 DEFAULT_ABSENCE_DAYS = 14
@@ -472,20 +476,25 @@ def milestones_of(episodes: Sequence[Episode]) -> list[Milestone]:
 
 
 # --- words ------------------------------------------------------------------------------------
+# Whole sentences, each a message in the catalogs (app/locales), counts by ngettext.
 
-COME_BACK = "Many people come back five to ten times before a change holds."
+COME_BACK = N_("Many people come back five to ten times before a change holds.")
 # Past this many returns, "five to ten times" would read as a count running out.
 COME_BACK_UP_TO = 10
-KEEP_COMING_BACK = "Every return counts, however many it takes."
+KEEP_COMING_BACK = N_("Every return counts, however many it takes.")
 # "Welcome back" greets the first days of a stretch; after that it would sound like news.
 WELCOME_BACK_DAYS = 7
 
 
 def _days(count: int) -> str:
-    return f"{count} day{'' if count == 1 else 's'}"
+    return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
 
 
 def _ordinal(number: int) -> str:
+    """English ordinals by rule ("2nd"); other languages by their catalogs ("2.º")."""
+    if current_language() != DEFAULT_LANGUAGE:
+        # TRANSLATORS: an ordinal number, as in "your 2nd return" (Spanish: "%(number)d.º").
+        return _("%(number)d (ordinal)") % {"number": number}
     if 10 <= number % 100 <= 20:
         suffix = "th"
     else:
@@ -494,33 +503,43 @@ def _ordinal(number: int) -> str:
 
 
 def _coming_back(returns: int) -> str:
-    return COME_BACK if returns < COME_BACK_UP_TO else KEEP_COMING_BACK
+    return _(COME_BACK if returns < COME_BACK_UP_TO else KEEP_COMING_BACK)
 
 
-def _still_yours(total: int) -> str:
+def _still_yours(total: int) -> list[str]:
     # Never "your 0 days": with none yet, there is nothing to reassure about.
-    return f" Your {_days(total)} on track are still yours." if total else ""
-
-
-def _listed(words: Sequence[str]) -> str:
-    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+    if not total:
+        return []
+    words = ngettext(
+        "Your %(count)d day on track is still yours.",
+        "Your %(count)d days on track are still yours.",
+        total,
+    )
+    return [words % {"count": total}]
 
 
 def _named(labels: Sequence[str]) -> str:
-    return _listed([f"“{label}”" for label in labels])
+    return format_list([f"“{label}”" for label in labels], locale=current_language())
 
 
-def _lapse_in(lapsed: Sequence[str], steady: Sequence[tuple[str, int]], total: int) -> str:
+def _lapse_in(lapsed: Sequence[str], steady: Sequence[tuple[str, int]], total: int) -> list[str]:
     """What a lapse leaves standing: named by track when the member keeps several."""
     if not lapsed:
-        return f"A lapse takes nothing away.{_still_yours(total)}"
+        return [_("A lapse takes nothing away."), *_still_yours(total)]
     if not steady:
-        return f"A lapse in {_named(lapsed)} takes nothing away.{_still_yours(total)}"
+        sentence = _("A lapse in %(tracks)s takes nothing away.")
+        return [sentence % {"tracks": _named(lapsed)}, *_still_yours(total)]
     (label, run), *others = steady
-    runs = _listed(
-        [f"{_days(run)} on track with “{label}”", *(f"{n} with “{name}”" for name, n in others)]
+    first = ngettext(
+        "%(count)d day on track with %(track)s", "%(count)d days on track with %(track)s", run
     )
-    return f"A lapse in {_named(lapsed)} takes nothing away from your {runs}."
+    runs = [first % {"count": run, "track": f"“{label}”"}]
+    for name, count in others:
+        more = ngettext("%(count)d with %(track)s", "%(count)d with %(track)s", count)
+        runs.append(more % {"count": count, "track": f"“{name}”"})
+    sentence = _("A lapse in %(tracks)s takes nothing away from your %(runs)s.")
+    runs_listed = format_list(runs, locale=current_language())
+    return [sentence % {"tracks": _named(lapsed), "runs": runs_listed}]
 
 
 def message_for(
@@ -531,35 +550,53 @@ def message_for(
     lapsed: Sequence[str] = (),
     steady: Sequence[tuple[str, int]] = (),
 ) -> str:
-    """Warm and factual. Every return is welcomed and counted; nothing is ever lost. Never "0
-    days"; "five to ten times" only while it is not past; "welcome back" only early in a
-    stretch. After a lapse it names the tracks that lapsed (`lapsed`, labels) and the current
-    runs of the others (`steady`, label and days), not everything."""
+    """Warm and factual, in the reader's language. Every return is welcomed and counted; nothing
+    is ever lost. Never "0 days"; "five to ten times" only while it is not past; "welcome back"
+    only early in a stretch. After a lapse it names the tracks that lapsed (`lapsed`, labels) and
+    the current runs of the others (`steady`, label and days), not everything."""
     if state is State.NEW:
-        return "Welcome. Check in whenever you can: every day you do is part of your journey."
+        return _("Welcome. Check in whenever you can: every day you do is part of your journey.")
     if state is State.AWAY:
-        return (
-            f"Welcome, whenever you are ready.{_still_yours(total)} "
-            f"{_coming_back(returns)} Coming back is part of it."
-        )
-    if state is State.LAPSED:
-        return (
-            f"Thank you for checking in honestly. {_lapse_in(lapsed, steady, total)} "
-            f"{_coming_back(returns)}"
-        )
-    current = episodes[-1]
-    if returns and current.days <= WELCOME_BACK_DAYS:
-        return (
-            f"Welcome back: this is your {_ordinal(returns)} return, and it counts. "
-            f"{_coming_back(returns)} You have {_days(total)} on track in all, "
-            f"{_days(current.days)} on this stretch."
-        )
-    if returns:
-        return (
-            f"You have {_days(current.days)} on this stretch and {_days(total)} on track in all, "
-            f"since your {_ordinal(returns)} return. Keep checking in, one day at a time."
-        )
-    return f"You have {_days(total)} on track. Keep checking in, one day at a time."
+        sentences = [
+            _("Welcome, whenever you are ready."),
+            *_still_yours(total),
+            _coming_back(returns),
+            _("Coming back is part of it."),
+        ]
+    elif state is State.LAPSED:
+        sentences = [
+            _("Thank you for checking in honestly."),
+            *_lapse_in(lapsed, steady, total),
+            _coming_back(returns),
+        ]
+    else:
+        current = episodes[-1]
+        counts = {
+            "ordinal": _ordinal(returns),
+            "total": _days(total),
+            "stretch": _days(current.days),
+        }
+        if returns and current.days <= WELCOME_BACK_DAYS:
+            sentences = [
+                _("Welcome back: this is your %(ordinal)s return, and it counts.") % counts,
+                _coming_back(returns),
+                _("You have %(total)s on track in all, %(stretch)s on this stretch.") % counts,
+            ]
+        elif returns:
+            sentences = [
+                _(
+                    "You have %(stretch)s on this stretch and %(total)s on track in all, since "
+                    "your %(ordinal)s return."
+                )
+                % counts,
+                _("Keep checking in, one day at a time."),
+            ]
+        else:
+            sentences = [
+                _("You have %(total)s on track.") % counts,
+                _("Keep checking in, one day at a time."),
+            ]
+    return " ".join(sentences)
 
 
 # --- weekly series for charts -----------------------------------------------------------------

@@ -15,7 +15,7 @@ from tests.factories import (
     rows_referencing,
 )
 
-ACCOUNT_KEYS = {"id", "handle", "role", "timezone", "created_at"}
+ACCOUNT_KEYS = {"id", "handle", "role", "timezone", "language", "created_at"}
 
 
 def test_me_shows_only_the_documented_fields(client: TestClient) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.accounts import rules
 from tests.factories import PASSWORD, auth, database_dump, new_handle, register
 
-ACCOUNT_KEYS = {"id", "handle", "role", "timezone", "created_at"}
+ACCOUNT_KEYS = {"id", "handle", "role", "timezone", "language", "created_at"}
 
 
 def post_register(client: TestClient, **body: object):  # type: ignore[no-untyped-def]

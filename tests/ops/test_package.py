@@ -102,6 +102,9 @@ def test_the_installed_package_migrates_seeds_and_serves(
             assert reply.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/resources/categories") as reply:
             assert b"shelter" in reply.read()
+        # The translations travel with the package (they are read when a language is first used).
+        venv = installed.parent.parent
+        assert list(venv.glob("lib/python*/site-packages/app/locales/es/LC_MESSAGES/messages.po"))
     finally:
         server.terminate()
         server.wait(timeout=30)

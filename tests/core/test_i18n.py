@@ -1,0 +1,189 @@
+"""Words in the reader's language: choosing it, the catalogs, and Spanish end to end."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+
+from app.core.i18n import LANGUAGES, LOCALES, accepted, negotiate
+from tests.factories import auth, register
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+TODAY = "2026-11-23"
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("es-MX,es;q=0.9,en;q=0.8", "es"),
+        ("es", "es"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr-CA,fr;q=0.9", "en"),  # not spoken yet: English, never an error
+        ("en;q=0.1, es", "es"),
+        ("es;q=0, en", "en"),
+        ("*", "en"),
+        ("", "en"),
+        (None, "en"),
+        (";;;,q=abc, es;q=x", "en"),
+        ("pt-BR, es;q=0.5", "es"),
+    ],
+)
+def test_the_language_is_the_best_match_for_accept_language(
+    header: str | None, language: str
+) -> None:
+    assert negotiate(header) == language
+
+
+def test_accepted_languages_come_most_wanted_first() -> None:
+    assert accepted("en;q=0.5, es-MX, fr;q=0.7") == ["es_MX", "fr", "en"]
+    assert accepted(",".join(["xx"] * 100)) == ["xx"] * 20  # a header cannot make us work
+
+
+def code_messages() -> set[str]:
+    found = extract_from_dir(
+        str(ROOT / "app"),
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,  # type: ignore[arg-type]
+    )
+    return {
+        message[0] if isinstance(message, tuple) else message for _f, _l, message, _c, _x in found
+    }
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_every_message_in_the_code_is_translated(language: str) -> None:
+    """Fails on a message added to the code without its translation (run `make messages`, then
+    translate), on an empty or fuzzy entry, and on placeholders that do not match."""
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalog = read_po(source, locale=language)
+    translated = {}
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(forms), f"untranslated: {key!r}"
+        assert "fuzzy" not in message.flags, f"fuzzy: {key!r}"
+        assert not list(message.check(catalog)), f"placeholders differ: {key!r}"
+        translated[key] = forms
+    missing = code_messages() - set(translated)
+    assert not missing, f"no {language} entry for: {sorted(missing)}"
+
+
+def spanish_member(client: TestClient) -> dict:  # type: ignore[type-arg]
+    member = register(client, language="es")
+    tracks = [
+        {"slug": "heroin", "label": "Heroína"},
+        {"slug": "the-life", "label": "Salir de la vida"},
+    ]
+    assert client.put("/v1/me/tracks", json=tracks, headers=auth(member)).status_code == 200
+    return member
+
+
+ENGLISH_WORDS = re.compile(
+    r"\b(the|you|your|days?|lapse|track|with|and|call|text|safe|welcome|nothing)\b", re.I
+)
+
+
+def test_a_spanish_member_reads_progress_and_support_in_spanish(client: TestClient) -> None:
+    member = spanish_member(client)
+    # The browser of a shared computer asks for English: the member's own language wins.
+    english = {**auth(member), "Accept-Language": "en-US"}
+    for days_ago, lapses in ((2, "none"), (1, "none")):
+        day = f"2026-11-2{3 - days_ago}"
+        body = {"lapses": {"heroin": lapses, "the-life": "none"}}
+        assert client.put(f"/v1/checkins/{day}", json=body, headers=english).status_code == 201
+    written = client.put(
+        f"/v1/checkins/{TODAY}",
+        json={"safe": False, "lapses": {"heroin": "none", "the-life": "heavy"}},
+        headers=english,
+    )
+    assert written.headers["content-language"] == "es"
+    assert "Accept-Language" in written.headers["vary"]
+    support = written.json()["support"]["message"]
+    assert support.startswith(
+        "Tu seguridad es lo primero. Si estás en peligro ahora, llama al 911."
+    )
+    assert "no se envía nada a nadie" in support
+
+    progress = client.get("/v1/progress", headers=english)
+    assert progress.headers["content-language"] == "es"
+    message = progress.json()["message"]
+    assert message == (
+        "Gracias por contarlo con honestidad. Un tropiezo en “Salir de la vida” no te quita tus "
+        "3 días en camino con “Heroína”. Muchas personas vuelven de cinco a diez veces antes de "
+        "que un cambio se sostenga."
+    )
+    without_names = message.replace("“Salir de la vida”", "").replace("“Heroína”", "")
+    assert not ENGLISH_WORDS.search(without_names)
+
+
+def test_plural_forms_come_from_the_catalog(client: TestClient) -> None:
+    member = register(client, language="es")
+    body = {"lapses": {"recovery": "none"}}
+    client.put(f"/v1/checkins/{TODAY}", json=body, headers=auth(member))
+    one = client.get("/v1/progress", headers=auth(member)).json()["message"]
+    assert one.startswith("Llevas 1 día en camino.")
+    client.put("/v1/checkins/2026-11-22", json=body, headers=auth(member))
+    two = client.get("/v1/progress", headers=auth(member)).json()["message"]
+    assert two.startswith("Llevas 2 días en camino.")
+
+
+def test_the_language_is_chosen_at_registration_and_changed_later(client: TestClient) -> None:
+    from_browser = client.post(
+        "/v1/auth/register",
+        json={"handle": "rio-tranquilo", "password": "lantern orchard pebble harbor"},
+        headers={"Accept-Language": "es-MX,es;q=0.9"},
+    )
+    assert from_browser.status_code == 201
+    assert from_browser.json()["account"]["language"] == "es"
+    assert from_browser.headers["content-language"] == "es"
+    member = {"token": from_browser.json()["token"]}
+
+    changed = client.patch("/v1/me", json={"language": "en"}, headers=auth(member))
+    assert changed.status_code == 200
+    assert changed.json()["language"] == "en"
+    assert changed.headers["content-language"] == "en"
+    # A language Waymark does not speak yet reads as English, never as an error.
+    assert register(client, language="fr-CA")["account"]["language"] == "en"
+    assert register(client)["account"]["language"] == "en"
+
+
+@pytest.mark.parametrize("language", ["", "español", "e", "es_MX_" + "x" * 40, 3, True])
+def test_a_language_that_is_not_a_tag_is_422(client: TestClient, language: object) -> None:
+    response = client.post(
+        "/v1/auth/register",
+        json={
+            "handle": "rio-claro",
+            "password": "lantern orchard pebble harbor",
+            "language": language,
+        },
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_anonymous_answers_follow_accept_language_and_keep_caches_apart(
+    client: TestClient,
+) -> None:
+    spanish = client.get("/v1/program/steps", headers={"Accept-Language": "es"})
+    english = client.get("/v1/program/steps", headers={"Accept-Language": "en"})
+    unknown = client.get("/v1/program/steps", headers={"Accept-Language": "tlh"})
+    assert (spanish.headers["content-language"], english.headers["content-language"]) == (
+        "es",
+        "en",
+    )
+    assert unknown.status_code == 200
+    assert unknown.headers["content-language"] == "en"
+    for response in (spanish, english):
+        assert "Accept-Language" in response.headers["vary"]
+    # A shared cache must never answer one language with the other's copy.
+    tags = [
+        client.get("/v1/resources/categories", headers={"Accept-Language": code}).headers["etag"]
+        for code in ("es", "en")
+    ]
+    assert tags[0] != tags[1]
