@@ -120,8 +120,8 @@ def support_for(
     resources = [
         ResourcePointer(
             category=slug,
-            name=by_slug[slug].name,
-            description=by_slug[slug].description,
+            name=_(by_slug[slug].name),
+            description=_(by_slug[slug].description),
             search_url=f"/v1/resources?category={slug}",
         )
         for slug in needs

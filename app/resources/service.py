@@ -12,6 +12,7 @@ from sqlmodel import Session, col, delete, select
 from app.core.clock import rfc3339
 from app.core.db import in_slices, insert_if_absent
 from app.core.errors import AppError, not_found, refuse_removal
+from app.core.i18n import _
 from app.core.pagination import PageParams
 from app.core.runtime import Runtime
 from app.models import (
@@ -362,8 +363,8 @@ def category_counts(session: Session) -> list[CategoryOut]:
     return [
         CategoryOut(
             slug=str(term.code),
-            name=term.name,
-            description=term.description,
+            name=_(term.name),
+            description=_(term.description),
             count=int(counts.get(term.id, 0)),
         )
         for term in categories(session)

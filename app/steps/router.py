@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Response
 
 from app.accounts.deps import CurrentCaller
 from app.core.db import SessionDep
+from app.core.i18n import _
 from app.core.openapi import problem_responses
 from app.core.runtime import RuntimeDep
 from app.steps import service
@@ -20,7 +21,7 @@ my_steps_router = APIRouter(prefix="/v1/me/steps", tags=["steps"])
 def program_steps(response: Response) -> list[StepOut]:
     """The same for everyone, no login: clients may cache it."""
     response.headers["Cache-Control"] = "public, max-age=86400"
-    return [StepOut(number=s.number, title=s.title, summary=s.summary) for s in STEPS]
+    return [StepOut(number=s.number, title=_(s.title), summary=_(s.summary)) for s in STEPS]
 
 
 @my_steps_router.get("", response_model=list[MyStepOut], responses=problem_responses(401))

@@ -9,6 +9,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from app.core.i18n import LANGUAGES, LOCALES, accepted, negotiate
+from app.seed.messages import extract_categories
 from tests.factories import auth, register
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,9 +45,10 @@ def test_accepted_languages_come_most_wanted_first() -> None:
 
 
 def code_messages() -> set[str]:
+    """What `make messages` extracts (babel.cfg): the code's messages and the categories'."""
     found = extract_from_dir(
         str(ROOT / "app"),
-        method_map=[("**.py", "python")],
+        method_map=[("**.py", "python"), ("seed/categories.json", extract_categories)],  # type: ignore[list-item]
         keywords=KEYWORDS,  # type: ignore[arg-type]
     )
     return {
@@ -99,7 +101,11 @@ def test_a_spanish_member_reads_progress_and_support_in_spanish(client: TestClie
         assert client.put(f"/v1/checkins/{day}", json=body, headers=english).status_code == 201
     written = client.put(
         f"/v1/checkins/{TODAY}",
-        json={"safe": False, "lapses": {"heroin": "none", "the-life": "heavy"}},
+        json={
+            "safe": False,
+            "lapses": {"heroin": "none", "the-life": "heavy"},
+            "needs": ["shelter"],
+        },
         headers=english,
     )
     assert written.headers["content-language"] == "es"
@@ -109,6 +115,7 @@ def test_a_spanish_member_reads_progress_and_support_in_spanish(client: TestClie
         "Tu seguridad es lo primero. Si estás en peligro ahora, llama al 911."
     )
     assert "no se envía nada a nadie" in support
+    assert written.json()["support"]["resources"][0]["name"] == "Refugio"
 
     progress = client.get("/v1/progress", headers=english)
     assert progress.headers["content-language"] == "es"
@@ -187,3 +194,30 @@ def test_anonymous_answers_follow_accept_language_and_keep_caches_apart(
         for code in ("es", "en")
     ]
     assert tags[0] != tags[1]
+
+
+def test_the_twelve_steps_read_in_spanish(client: TestClient) -> None:
+    spanish = client.get("/v1/program/steps", headers={"Accept-Language": "es-US"}).json()
+    english = client.get("/v1/program/steps").json()
+    assert [step["number"] for step in spanish] == list(range(1, 13))
+    assert spanish[0]["title"] == "Nombrar lo que me controla"
+    for ours, theirs in zip(spanish, english, strict=True):
+        assert ours["title"] != theirs["title"]
+        assert ours["summary"] != theirs["summary"]
+        assert not ENGLISH_WORDS.search(ours["title"] + " " + ours["summary"]), ours
+
+
+def test_categories_read_in_spanish_in_the_api_and_stay_as_they_are_in_hsds(
+    client: TestClient,
+) -> None:
+    spanish = client.get("/v1/resources/categories", headers={"Accept-Language": "es"}).json()
+    english = client.get("/v1/resources/categories").json()
+    names = {category["slug"]: category["name"] for category in spanish}
+    assert names["shelter"] == "Refugio"
+    assert names["trafficking-services"] == "Servicios para sobrevivientes de trata"
+    for ours, theirs in zip(spanish, english, strict=True):
+        assert ours["slug"] == theirs["slug"]
+        assert ours["description"] != theirs["description"]
+    # Integrators read HSDS, whose taxonomy terms keep the names they were published with.
+    terms = client.get("/hsds/taxonomy_terms", headers={"Accept-Language": "es"}).json()
+    assert "Shelter" in {term["name"] for term in terms["contents"]}
