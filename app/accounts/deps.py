@@ -13,7 +13,7 @@ from sqlmodel import col, delete, select, update
 from app.core.config import Settings
 from app.core.db import new_session
 from app.core.errors import AppError, unauthorized
-from app.core.i18n import use_language
+from app.core.i18n import N_, use_language
 from app.core.logging import account_id_var
 from app.core.runtime import Runtime, RuntimeDep
 from app.core.security import bearer_token, token_digest
@@ -56,11 +56,11 @@ def current_caller(
             .where(AuthSession.token_hash == token_digest(token))
         ).first()
     if found is None:
-        raise unauthorized("The token is not valid. Log in again.")
+        raise unauthorized(N_("The token is not valid. Log in again."))
     auth, account = found
     if now >= session_expiry(auth, runtime.settings):
         _write(runtime, delete(AuthSession).where(col(AuthSession.id) == auth.id))
-        raise unauthorized("The session has expired. Log in again.")
+        raise unauthorized(N_("The session has expired. Log in again."))
     if now - auth.last_used_at >= TOUCH_INTERVAL:
         _write(
             runtime,

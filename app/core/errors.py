@@ -15,11 +15,47 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.core.crypto import UnreadableData
+from app.core.i18n import N_, _
 
 log = logging.getLogger("waymark.errors")
 
 PROBLEM_JSON = "application/problem+json"
 DB_RETRY_AFTER_SECONDS = 5
+
+
+# Problem titles by status, in plain words a translation can follow (RFC 9457 lets a title be
+# localised; `type` stays the stable identifier).
+TITLES = {
+    400: N_("Bad request"),
+    401: N_("Sign-in needed"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    412: N_("Changed since"),
+    413: N_("Too large"),
+    415: N_("Unsupported format"),
+    422: N_("Not valid"),
+    429: N_("Too many tries"),
+    500: N_("Something went wrong"),
+    503: N_("Unavailable for now"),
+}
+# What a 404 says about each kind of thing.
+NOT_FOUND = {
+    "account": N_("No such account."),
+    "check-in": N_("No such check-in."),
+    "group with this invite code": N_("No group has this invite code."),
+    "group": N_("No such group."),
+    "meeting": N_("No such meeting."),
+    "member": N_("No such member."),
+    "removal": N_("No such removal."),
+    "request": N_("No such request."),
+    "resource": N_("No such resource."),
+    "service at location": N_("No such service at this location."),
+    "service": N_("No such service."),
+    "session": N_("No such session."),
+}
+NOT_VALID = N_("The request is not valid.")
 
 
 def problem_type(slug: str) -> str:
@@ -42,17 +78,18 @@ class AppError(Exception):
         super().__init__(detail)
         self.status = status
         self.slug = slug
-        self.title = title or HTTPStatus(status).phrase
+        self.title = title or TITLES.get(status) or HTTPStatus(status).phrase
         self.detail = detail
         self.headers = dict(headers or {})
         self.errors = list(errors) if errors is not None else None
 
     def to_response(self) -> JSONResponse:
+        # In the reader's language: messages written as catalog entries are translated here.
         body: dict[str, Any] = {
             "type": problem_type(self.slug),
-            "title": self.title,
+            "title": _(self.title),
             "status": self.status,
-            "detail": self.detail,
+            "detail": _(self.detail),
         }
         if self.errors is not None:
             body["errors"] = self.errors
@@ -62,15 +99,15 @@ class AppError(Exception):
 
 
 def internal_error() -> AppError:
-    return AppError(500, "internal", "Something went wrong on our side. Nothing was saved.")
+    return AppError(500, "internal", N_("Something went wrong on our side. Nothing was saved."))
 
 
-def unauthorized(detail: str = "A valid bearer token is required.") -> AppError:
+def unauthorized(detail: str = N_("A valid bearer token is required.")) -> AppError:
     return AppError(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def not_found(what: str = "resource") -> AppError:
-    return AppError(404, "not-found", f"No such {what}.")
+    return AppError(404, "not-found", NOT_FOUND.get(what, N_("Nothing is here.")))
 
 
 def refuse_removal(patch: Any, required: Sequence[str]) -> None:
@@ -86,9 +123,7 @@ def refuse_removal(patch: Any, required: Sequence[str]) -> None:
 
 
 def validation_problem(loc: Sequence[str | int], msg: str) -> AppError:
-    return AppError(
-        422, "validation", "The request is not valid.", errors=[{"loc": list(loc), "msg": msg}]
-    )
+    return AppError(422, "validation", NOT_VALID, errors=[{"loc": list(loc), "msg": msg}])
 
 
 def _clean_validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -107,9 +142,10 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(error.get("type") == "json_invalid" for error in errors):
-        return AppError(400, "malformed-json", "The request body is not valid JSON.").to_response()
+        detail = N_("The request body is not valid JSON.")
+        return AppError(400, "malformed-json", detail).to_response()
     return AppError(
-        422, "validation", "The request is not valid.", errors=_clean_validation_errors(errors)
+        422, "validation", NOT_VALID, errors=_clean_validation_errors(errors)
     ).to_response()
 
 
@@ -127,9 +163,9 @@ def _allowed_methods(request: Request) -> str:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     details = {
-        404: ("not-found", "Nothing is here."),
-        405: ("method-not-allowed", "This method is not allowed here."),
-        413: ("body-too-large", "The request body is too large."),
+        404: ("not-found", N_("Nothing is here.")),
+        405: ("method-not-allowed", N_("This method is not allowed here.")),
+        413: ("body-too-large", N_("The request body is too large.")),
     }
     slug, detail = details.get(exc.status_code, ("http-error", HTTPStatus(exc.status_code).phrase))
     headers = dict(exc.headers or {})
@@ -143,7 +179,7 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     return AppError(
         503,
         "database-unavailable",
-        "The service cannot reach its database. Nothing was saved; try again shortly.",
+        N_("The service cannot reach its database. Nothing was saved; try again shortly."),
         headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)},
     ).to_response()
 
@@ -161,7 +197,7 @@ async def _unreadable(_request: Request, exc: Exception) -> JSONResponse:
     return AppError(
         500,
         "unreadable-data",
-        "Some stored private data cannot be read. It was not shown; nothing was changed.",
+        N_("Some stored private data cannot be read. It was not shown; nothing was changed."),
     ).to_response()
 
 

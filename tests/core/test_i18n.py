@@ -221,3 +221,25 @@ def test_categories_read_in_spanish_in_the_api_and_stay_as_they_are_in_hsds(
     # Integrators read HSDS, whose taxonomy terms keep the names they were published with.
     terms = client.get("/hsds/taxonomy_terms", headers={"Accept-Language": "es"}).json()
     assert "Shelter" in {term["name"] for term in terms["contents"]}
+
+
+def test_errors_read_in_the_language_asked_for(client: TestClient) -> None:
+    spanish = {"Accept-Language": "es"}
+    missing = client.get("/v1/progress", headers=spanish)
+    assert missing.status_code == 401
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.headers["content-language"] == "es"
+    assert missing.json()["title"] == "Hace falta iniciar sesión"
+    assert missing.json()["type"] == "/problems/unauthorized"  # identifiers never change
+    member = register(client, language="es")
+    gone = client.get("/v1/checkins/2026-11-01", headers={**auth(member), "Accept-Language": "en"})
+    assert (gone.status_code, gone.json()["title"]) == (404, "No encontrado")
+    assert gone.json()["detail"] == "No hay registro para ese día."
+    bad = client.post(
+        "/v1/auth/register",
+        content=b"{not json",
+        headers={**spanish, "Content-Type": "application/json"},
+    )
+    assert bad.json()["detail"] == "El contenido enviado no es JSON válido."
+    english = client.get("/v1/progress")
+    assert english.json()["title"] == "Sign-in needed"
