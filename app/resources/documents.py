@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.resources.languages import language_code
 from app.resources.schemas import (
     AddressOut,
     OrganizationRef,
@@ -352,7 +353,12 @@ def project(doc: Mapping[str, Any], organization_name: str | None = None) -> Pro
         search_text=text,
         places=places(doc),
         term_ids=term_ids,
-        languages={str(lang["code"]) for lang in doc.get("languages") or [] if lang.get("code")},
+        # Searched by one code per language: an import's `spa` is found as `es`.
+        languages={
+            language_code(str(lang["code"])) or str(lang["code"])
+            for lang in doc.get("languages") or []
+            if lang.get("code")
+        },
         hours=weekly_hours(doc.get("schedules") or []),
         minimum_age=_age(doc.get("minimum_age")),
         maximum_age=_age(doc.get("maximum_age")),

@@ -1,22 +1,37 @@
-"""ISO 639-1 language codes (the two-letter codes of ISO 639 set 1)."""
+"""Languages in the directory: codes and names, read with langcodes (the IANA language subtag
+registry and CLDR's names), so that `es`, `spa`, `Spanish` and `español` are one language and
+Mam (`mam`) or K'iche' (`quc`), which have no two-letter code, can be found too."""
 
-# fmt: off
-ISO_639_1 = frozenset((
-    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az",
-    "ba", "be", "bg", "bi", "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch",
-    "co", "cr", "cs", "cu", "cv", "cy", "da", "de", "dv", "dz", "ee", "el",
-    "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr", "fy",
-    "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht",
-    "hu", "hy", "hz", "ia", "id", "ie", "ig", "ii", "ik", "io", "is", "it",
-    "iu", "ja", "jv", "ka", "kg", "ki", "kj", "kk", "kl", "km", "kn", "ko",
-    "kr", "ks", "ku", "kv", "kw", "ky", "la", "lb", "lg", "li", "ln", "lo",
-    "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mr", "ms", "mt",
-    "my", "na", "nb", "nd", "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny",
-    "oc", "oj", "om", "or", "os", "pa", "pi", "pl", "ps", "pt", "qu", "rm",
-    "rn", "ro", "ru", "rw", "sa", "sc", "sd", "se", "sg", "si", "sk", "sl",
-    "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv", "sw", "ta", "te",
-    "tg", "th", "ti", "tk", "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty",
-    "ug", "uk", "ur", "uz", "ve", "vi", "vo", "wa", "wo", "xh", "yi", "yo",
-    "za", "zh", "zu",
-))
-# fmt: on
+import functools
+
+import langcodes
+
+# A language's name is short; longer text is not one.
+MAX_LANGUAGE_TEXT = 60
+
+
+@functools.lru_cache(maxsize=4096)
+def language_code(text: str) -> str | None:
+    """The shortest ISO 639 code of a code (`es`, `spa`, `mam`) or of a name in English or in the
+    language itself (`Spanish`, `español`); None when the text names no language."""
+    text = text.strip()
+    if not text or len(text) > MAX_LANGUAGE_TEXT:
+        return None
+    if langcodes.tag_is_valid(text):
+        found = langcodes.Language.get(text)
+        if found.language and found.language != "und" and found.is_valid():
+            return str(found.language)
+    try:
+        named = langcodes.find(text)
+    except LookupError:
+        return None
+    return str(named.language) if named.language else None
+
+
+@functools.lru_cache(maxsize=4096)
+def language_name(code: str, reader: str) -> str:
+    """A language's name in the reader's language (`es` for a Spanish reader: "español")."""
+    try:
+        return str(langcodes.Language.get(code).display_name(reader))
+    except (LookupError, ValueError):
+        return code

@@ -12,12 +12,13 @@ from app.accounts.deps import Caller, require_role
 from app.core.caching import public_json
 from app.core.db import SessionDep
 from app.core.errors import validation_problem
+from app.core.i18n import _
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
 from app.core.runtime import RuntimeDep
 from app.idempotency.service import IdempotencyDep
 from app.resources import crisis, service, transfer
-from app.resources.languages import ISO_639_1
+from app.resources.languages import MAX_LANGUAGE_TEXT, language_code
 from app.resources.schemas import CategoryOut, ResourceIn, ResourceOut, ResourcePatch
 from app.resources.search import Query as Search
 from app.resources.search import check_near
@@ -61,9 +62,10 @@ def search_resources(
         str | None,
         Query(
             min_length=2,
-            max_length=2,
-            description="ISO 639-1",
-            json_schema_extra={"enum": sorted(ISO_639_1)},
+            max_length=MAX_LANGUAGE_TEXT,
+            description="A language: ISO 639-1 (`es`) or 639-3 (`spa`, `mam`, `quc`), or its name "
+            "in English or in the language itself (`Spanish`, `español`)",
+            examples=["es"],
         ),
     ] = None,
     open_now: Annotated[
@@ -74,15 +76,19 @@ def search_resources(
     """Filters combine with AND. Sorted by distance with lat/lng, else by relevance with q, else
     by name. Searches are anonymous: nothing about them is stored or logged with an account."""
     check_near(lat, lng, radius_km, "radius_km")
-    if language is not None and language not in ISO_639_1:
-        raise validation_problem(["query", "language"], "Use an ISO 639-1 code such as es.")
+    code = language_code(language) if language is not None else None
+    if language is not None and code is None:
+        raise validation_problem(
+            ["query", "language"],
+            _("We do not know that language. Try a code such as es, or its name: Spanish."),
+        )
     query = Search(
         q=q,
         categories=service.category_ids(session, list(dict.fromkeys(category or []))),
         lat=lat,
         lng=lng,
         radius_km=radius_km,
-        language=language,
+        language=code,
         open_now=open_now,
         free=free,
     )

@@ -4,17 +4,26 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, computed_field, field_validator, model_validator
 
 from app.accounts.rules import timezone_problem
+from app.core.i18n import current_language
 from app.core.schemas import StrictInput, never_null, partial
-from app.resources.languages import ISO_639_1
+from app.resources.languages import language_code, language_name
 
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 Status = Literal["active", "inactive", "defunct", "temporarily closed"]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", examples=["09:00"])]
-Language = Annotated[str, Field(min_length=2, max_length=2, examples=["es"])]
+Language = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=3,
+        examples=["es"],
+        description="ISO 639-1 (`es`) or ISO 639-3 (`mam`, `quc`); stored as the shortest code",
+    ),
+]
 
 
 class ScheduleIn(StrictInput):
@@ -78,10 +87,13 @@ class ResourceIn(StrictInput):
     @field_validator("languages")
     @classmethod
     def _known_languages(cls, value: list[str] | None) -> list[str] | None:
-        unknown = [code for code in value or [] if code not in ISO_639_1]
+        if value is None:
+            return None
+        codes = [language_code(code) for code in value]
+        unknown = [sent for sent, code in zip(value, codes, strict=True) if code is None]
         if unknown:
-            raise ValueError(f"Not ISO 639-1 language codes: {', '.join(unknown)}")
-        return value
+            raise ValueError(f"Not ISO 639 language codes: {', '.join(unknown)}")
+        return list(dict.fromkeys(code for code in codes if code))
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> "ResourceIn":
@@ -127,6 +139,8 @@ class ScheduleOut(BaseModel):
 
 
 class ResourceOut(BaseModel):
+    """`language_names` name `languages` (same order) in the reader's language."""
+
     id: uuid.UUID
     name: str
     description: str
@@ -151,6 +165,12 @@ class ResourceOut(BaseModel):
     distance_km: float | None = Field(
         default=None, description="With lat/lng searches; whole km for confidential locations."
     )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def language_names(self) -> list[str]:
+        """The languages, named in the reader's language ("español" for a Spanish reader)."""
+        return [language_name(code, current_language()) for code in self.languages]
 
 
 class CategoryOut(BaseModel):

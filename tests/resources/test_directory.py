@@ -253,7 +253,8 @@ def test_search_across_the_antimeridian(client: TestClient, admin: dict[str, str
         {"limit": 0},
         {"limit": 101},
         {"language": "xx"},
-        {"language": "spanish"},
+        {"language": "no such tongue"},
+        {"language": "x" * 61},
         {"cursor": "not-a-cursor"},
         {"free": "maybe"},
     ],
@@ -272,6 +273,38 @@ def test_language_and_free_filters(client: TestClient, admin: dict[str, str]) ->
     assert [i["name"] for i in search(client, free="false", language="en")["items"]] == [
         "English paid"
     ]
+
+
+@pytest.mark.parametrize("asked", ["es", "spa", "ES", "es-MX", "Spanish", "spanish", "español"])
+def test_a_language_is_found_by_any_of_its_codes_or_names(
+    client: TestClient, admin: dict[str, str], asked: str
+) -> None:
+    add(client, admin, name="Spanish spoken", languages=["spa"])  # stored as es
+    add(client, admin, name="English only", languages=["en"])
+    found = search(client, language=asked)["items"]
+    assert [item["name"] for item in found] == ["Spanish spoken"]
+    assert found[0]["languages"] == ["es"]
+
+
+def test_mayan_languages_without_two_letter_codes_are_found(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    add(client, admin, name="Mam and K'iche'", languages=["mam", "quc", "es"])
+    for asked in ("mam", "Mam", "quc", "K'iche'"):
+        assert [item["name"] for item in search(client, language=asked)["items"]] == [
+            "Mam and K'iche'"
+        ], asked
+
+
+def test_languages_are_named_in_the_readers_language(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    add(client, admin, name="Bilingual", languages=["es", "en"])
+    spanish = client.get("/v1/resources", headers={"Accept-Language": "es"}).json()["items"][0]
+    english = client.get("/v1/resources").json()["items"][0]
+    assert spanish["language_names"] == ["español", "inglés"]
+    assert english["language_names"] == ["Spanish", "English"]
+    assert spanish["languages"] == english["languages"] == ["es", "en"]
 
 
 def test_open_now_in_each_services_time_zone(
