@@ -304,3 +304,33 @@ def test_existing_tracks_get_kinds_from_their_slugs_and_the_emergency_line_its_c
         categories = connection.execute(text("SELECT categories FROM crisis_line")).scalar_one()
     database.dispose()
     assert (json.loads(categories) if isinstance(categories, str) else categories) == ["hotline"]
+
+
+def test_existing_crisis_lines_learn_their_languages(empty_database: str) -> None:
+    """0019 gives the seeded lines of an existing installation the facts the seed now has."""
+    upgrade(empty_database, "0018")
+    database = create_database(empty_database)
+    with database.writer.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO crisis_line (id, name, country, phone, hours, categories, "
+                "source_url, verified_on) VALUES (:id, '988 Suicide & Crisis Lifeline', 'US', "
+                "'988', '24/7', '[]', 'https://988lifeline.org', '2026-11-23')"
+            ),
+            {"id": uuid.uuid4().hex if database.is_sqlite else uuid.uuid4()},
+        )
+    database.dispose()
+    upgrade(empty_database)
+    database = create_database(empty_database)
+    with database.reader.connect() as connection:
+        codes, ways = connection.execute(
+            text("SELECT language_codes, by_language FROM crisis_line")
+        ).one()
+    database.dispose()
+
+    def read(value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
+
+    assert read(codes) == ["en", "es"]
+    assert read(ways)["es"]["text"] == {"number": "988", "message": "AYUDA"}  # type: ignore[index]
+    downgrade(empty_database, "0018")

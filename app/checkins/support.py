@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from app.checkins.schemas import CheckinIn, ResourcePointer, Support
-from app.core.i18n import N_, _
+from app.core.i18n import DEFAULT_LANGUAGE, N_, _, current_language
 from app.models import CrisisLine
 from app.progress.engine import LAPSE_LEVELS
 from app.progress.schemas import TrackKind
@@ -83,13 +83,25 @@ def _in_danger(lines: Sequence[CrisisLine]) -> list[str]:
     else:
         words.append(_("If you are in danger now, call your local emergency number."))
     hotline = _first_with(lines, TRAFFICKING)
-    if hotline and hotline.text_number:
-        text = {"number": hotline.text_number, "message": hotline.text_message}
-        if hotline.text_message:
-            words.append(_("If talking is not safe, text %(message)s to %(number)s.") % text)
-        else:
-            words.append(_("If talking is not safe, send a text to %(number)s.") % text)
+    text = _text_option(hotline) if hotline else None
+    if text and text.get("message"):
+        words.append(_("If talking is not safe, text %(message)s to %(number)s.") % text)
+    elif text:
+        words.append(_("If talking is not safe, send a text to %(number)s.") % text)
     return words
+
+
+def _text_option(line: CrisisLine) -> dict[str, str] | None:
+    """The line's text option in the reader's language: its own way where it has one, else its
+    number, with the word to send only for English readers (the line's keywords are English)."""
+    way = (line.by_language.get(current_language()) or {}).get("text")
+    if way:
+        return dict(way)
+    if not line.text_number:
+        return None
+    english = current_language() == DEFAULT_LANGUAGE
+    message = line.text_message if english and line.text_message else None
+    return {"number": line.text_number, **({"message": message} if message else {})}
 
 
 def message(body: CheckinIn, lines: Sequence[CrisisLine]) -> str:

@@ -155,6 +155,12 @@ class CrisisLine(SQLModel, table=True):
     chat_url: str | None = Field(default=None, max_length=300)
     hours: str = Field(max_length=40)
     languages: str | None = Field(default=None, max_length=200)
+    # ISO 639-1 codes of the languages its own staff answer in, and how many more through
+    # interpreters (free text from the line's own words).
+    language_codes: list[str] = Field(default_factory=list, sa_type=JSON)
+    interpreted_languages: str | None = Field(default=None, max_length=80)
+    # The way to reach it in a language, where it differs: {"es": {phone, text, note}}.
+    by_language: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     notes: str | None = Field(default=None, max_length=500)
     categories: list[str] = Field(default_factory=list, sa_type=JSON)
     source_url: str = Field(max_length=300)

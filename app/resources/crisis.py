@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from app.core.i18n import _, current_language
 from app.core.pagination import PageParams
 from app.core.runtime import Runtime
 from app.models import CrisisLine
@@ -18,6 +19,15 @@ LOCAL_CRISIS_RADIUS_KM = 100.0
 LOCAL_CRISIS_LIMIT = 10
 
 
+class WayOut(BaseModel):
+    """How to reach a line in one language, where it differs from the usual way."""
+
+    language: str
+    phone: str | None
+    text: dict[str, str] | None
+    note: str | None
+
+
 class CrisisLineOut(BaseModel):
     name: str
     phone: str
@@ -26,10 +36,28 @@ class CrisisLineOut(BaseModel):
     chat_url: str | None
     hours: str
     languages: str | None
+    language_codes: list[str] = Field(description="Languages its own staff answer in (ISO 639-1)")
+    interpreted_languages: str | None = Field(description="How many more, through interpreters")
+    in_your_language: WayOut | None = Field(
+        description="The way to reach it in the reader's language, where it differs; show it first"
+    )
     notes: str | None
     categories: list[str]
     source_url: str
     verified_on: dt.date
+
+
+def way_in(line: CrisisLine, language: str) -> WayOut | None:
+    way = line.by_language.get(language)
+    if not way:
+        return None
+    return WayOut(
+        language=language, phone=way.get("phone"), text=way.get("text"), note=way.get("note")
+    )
+
+
+def _translated(words: str | None) -> str | None:
+    return _(words) if words else None
 
 
 def crisis_line_out(line: CrisisLine) -> CrisisLineOut:
@@ -44,9 +72,12 @@ def crisis_line_out(line: CrisisLine) -> CrisisLineOut:
         tty=line.tty,
         text=text,
         chat_url=line.chat_url,
-        hours=line.hours,
-        languages=line.languages,
-        notes=line.notes,
+        hours=_(line.hours),
+        languages=_translated(line.languages),
+        language_codes=list(line.language_codes),
+        interpreted_languages=_translated(line.interpreted_languages),
+        in_your_language=way_in(line, current_language()),
+        notes=_translated(line.notes),
         categories=list(line.categories),
         source_url=line.source_url,
         verified_on=line.verified_on,

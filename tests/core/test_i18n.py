@@ -243,3 +243,35 @@ def test_errors_read_in_the_language_asked_for(client: TestClient) -> None:
     assert bad.json()["detail"] == "El contenido enviado no es JSON válido."
     english = client.get("/v1/progress")
     assert english.json()["title"] == "Sign-in needed"
+
+
+def test_crisis_lines_show_the_way_to_reach_them_in_spanish_first(client: TestClient) -> None:
+    spanish = client.get("/v1/crisis", headers={"Accept-Language": "es"}).json()["national"]
+    english = client.get("/v1/crisis").json()["national"]
+    lines = {line["name"]: line for line in spanish}
+    lifeline = lines["988 Suicide & Crisis Lifeline"]
+    assert lifeline["in_your_language"] == {
+        "language": "es",
+        "phone": "988, luego marca 2",
+        "text": {"number": "988", "message": "AYUDA"},
+        "note": None,
+    }
+    assert lifeline["language_codes"] == ["en", "es"]
+    hotline = lines["National Human Trafficking Hotline"]
+    assert hotline["in_your_language"]["note"].startswith("Hay personas que hablan español.")
+    assert hotline["interpreted_languages"] == "más de 200 (solo por teléfono)"
+    assert all(line["in_your_language"] is None for line in english)
+    for line in spanish:
+        words = " ".join(line[field] or "" for field in ("hours", "languages", "notes"))
+        assert not ENGLISH_WORDS.search(words), line["name"]
+
+
+def test_in_danger_a_spanish_reader_is_told_how_to_text_without_english_words(
+    client: TestClient,
+) -> None:
+    member = register(client, language="es")
+    written = client.put(f"/v1/checkins/{TODAY}", json={"safe": False}, headers=auth(member))
+    message = written.json()["support"]["message"]
+    assert "Si no es seguro hablar, manda un mensaje de texto al 233733." in message
+    assert "BEFREE" not in message
+    assert not ENGLISH_WORDS.search(message)
