@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from zxcvbn import zxcvbn
 
+from app.core.i18n import _
+
 HANDLE_MIN, HANDLE_MAX = 3, 30
 PASSWORD_MIN, PASSWORD_MAX = 15, 256
 # zxcvbn slows down sharply with length; the first 100 characters say enough about guessability.
@@ -37,21 +39,22 @@ def handle_key(handle: str) -> str:
 def handle_problem(handle: str) -> str | None:
     """Why a handle cannot be used, or None. Handles are pseudonyms, never contact details."""
     if EMAIL_LIKE.search(handle):
-        return (
+        return _(
             "This looks like an email address. Choose a pseudonym instead: "
             "Waymark never needs to know who you are."
         )
     if PHONE_DIGITS.search(PHONE_SEPARATORS.sub("", handle)):
-        return (
+        return _(
             "This looks like a phone number. Choose a pseudonym instead: "
             "Waymark never needs to know who you are."
         )
     if not HANDLE_MIN <= len(handle) <= HANDLE_MAX:
-        return f"A handle has {HANDLE_MIN} to {HANDLE_MAX} characters."
+        sizes = {"min": HANDLE_MIN, "max": HANDLE_MAX}
+        return _("A handle has %(min)d to %(max)d characters.") % sizes
     if not HANDLE_CHARACTERS.fullmatch(handle):
-        return "A handle uses only the letters A-Z and a-z, digits, and _ . -"
+        return _("A handle uses only the letters A-Z and a-z, digits, and _ . -")
     if not any(character.isalnum() for character in handle):
-        return "A handle needs at least one letter or digit."
+        return _("A handle needs at least one letter or digit.")
     return None
 
 
@@ -115,4 +118,4 @@ def _known_timezones() -> frozenset[str]:
 def timezone_problem(name: str) -> str | None:
     if name in _known_timezones():
         return None
-    return "Use an IANA time zone name such as Europe/Berlin, America/Chicago or UTC."
+    return _("Use an IANA time zone name such as Europe/Berlin, America/Chicago or UTC.")

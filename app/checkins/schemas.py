@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.core.i18n import N_
 from app.core.schemas import StrictInput
 from app.progress.schemas import TrackSlug
 from app.resources.crisis import CrisisLineOut
@@ -44,7 +45,7 @@ class CheckinIn(_Day):
     @model_validator(mode="after")
     def _something_to_say(self) -> "CheckinIn":
         if all(value is None for value in self.model_dump().values()):
-            raise ValueError("A check-in needs at least one field.")
+            raise ValueError(N_("A check-in needs at least one field."))
         return self
 
 
@@ -62,7 +63,7 @@ class CheckinPatch(_Day):
     @model_validator(mode="after")
     def _something_to_change(self) -> "CheckinPatch":
         if not self.model_fields_set:
-            raise ValueError("A patch names at least one field to change.")
+            raise ValueError(N_("A patch names at least one field to change."))
         return self
 
 

@@ -1,10 +1,12 @@
 """Every error leaves as application/problem+json (RFC 9457) and never carries internals."""
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+from babel.lists import format_list
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.core.crypto import UnreadableData
-from app.core.i18n import N_, _
+from app.core.i18n import N_, _, current_language, ngettext
 
 log = logging.getLogger("waymark.errors")
 
@@ -128,9 +130,91 @@ def validation_problem(loc: Sequence[str | int], msg: str) -> AppError:
 
 def _clean_validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     # Only where and why: pydantic's "input" and "ctx" would echo what was sent (a password, say).
-    return [
-        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", ""))} for error in errors
-    ]
+    return [{"loc": list(error.get("loc", ())), "msg": plain_message(error)} for error in errors]
+
+
+# Our own words for pydantic's kinds of error, in place of its English (which leaks patterns and
+# "Value error, …" prefixes); the checks that Waymark writes itself say theirs.
+SIMPLE_MESSAGES = {
+    "missing": N_("This is required."),
+    "extra_forbidden": N_("This is not a field we know."),
+    "string_type": N_("Use text here."),
+    "string_pattern_mismatch": N_("This does not have the form it needs; see the examples."),
+    "string_unicode": N_("Text must be valid Unicode without NUL characters."),
+    "int_type": N_("Use a whole number."),
+    "int_parsing": N_("Use a whole number."),
+    "int_from_float": N_("Use a whole number."),
+    "float_type": N_("Use a number."),
+    "float_parsing": N_("Use a number."),
+    "finite_number": N_("Use a number."),
+    "bool_type": N_("Use true or false."),
+    "bool_parsing": N_("Use true or false."),
+    "list_type": N_("Use a list here."),
+    "dict_type": N_("Use an object here."),
+    "model_type": N_("Use an object here."),
+    "model_attributes_type": N_("Use an object here."),
+    "uuid_type": N_("This is not a valid id."),
+    "uuid_parsing": N_("This is not a valid id."),
+    "date_type": N_("Use a calendar date as YYYY-MM-DD."),
+    "date_parsing": N_("Use a calendar date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": N_("Use a calendar date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": N_("Use a calendar date as YYYY-MM-DD."),
+    "datetime_type": N_("Use an RFC 3339 time with its offset, such as 2026-11-23T08:00:00Z."),
+    "datetime_parsing": N_("Use an RFC 3339 time with its offset, such as 2026-11-23T08:00:00Z."),
+}
+LIMITS = {
+    "greater_than_equal": ("ge", N_("Use %(limit)s or more.")),
+    "less_than_equal": ("le", N_("Use %(limit)s or less.")),
+    "greater_than": ("gt", N_("Use more than %(limit)s.")),
+    "less_than": ("lt", N_("Use less than %(limit)s.")),
+}
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """What was wrong, in the reader's language, without echoing what was sent."""
+    kind, context = str(error.get("type", "")), error.get("ctx") or {}
+    if kind == "value_error":
+        return _(str(context.get("error", ""))) or _("This value is not valid.")
+    if kind in SIMPLE_MESSAGES:
+        return _(SIMPLE_MESSAGES[kind])
+    if kind in LIMITS:
+        name, words = LIMITS[kind]
+        return _(words) % {"limit": context.get(name)}
+    if kind in ("string_too_short", "too_short"):
+        least = int(context.get("min_length", 1))
+        if least <= 1:
+            return _("This cannot be empty.")
+        if kind == "string_too_short":
+            words = ngettext(
+                "Use at least %(count)d character.", "Use at least %(count)d characters.", least
+            )
+        else:
+            words = ngettext(
+                "Give at least %(count)d item.", "Give at least %(count)d items.", least
+            )
+        return words % {"count": least}
+    if kind in ("string_too_long", "too_long"):
+        most = int(context.get("max_length", 0))
+        if kind == "string_too_long":
+            words = ngettext(
+                "Use at most %(count)d character.", "Use at most %(count)d characters.", most
+            )
+        else:
+            words = ngettext("Give at most %(count)d item.", "Give at most %(count)d items.", most)
+        return words % {"count": most}
+    if kind in ("literal_error", "enum"):
+        allowed = re.findall(r"'([^']*)'", str(context.get("expected", "")))
+        if allowed:
+            listed = format_list(allowed, style="or", locale=current_language())
+            return _("Use one of: %(allowed)s.") % {"allowed": listed}
+    if kind in OUR_CHECKS:
+        # A check of our own (a PydanticCustomError): its words are a catalog entry.
+        return _(str(error.get("msg", "")))
+    return _("This value is not valid.")
+
+
+# The kinds of our own checks that raise PydanticCustomError with words of ours.
+OUR_CHECKS = frozenset(("handle", "timezone", "meeting_type", "meeting"))
 
 
 async def _app_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -15,6 +15,8 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from app.core.i18n import N_
+
 
 def _encodable(value: Any) -> Any:
     if isinstance(value, str):
@@ -82,7 +84,7 @@ class StrictInput(BaseModel):
         try:
             return _encodable(value)
         except UnicodeEncodeError as exc:
-            raise ValueError("Text must be valid Unicode without NUL characters.") from exc
+            raise ValueError(N_("Text must be valid Unicode without NUL characters.")) from exc
 
 
 Body = TypeVar("Body", bound=StrictInput)
@@ -143,13 +145,13 @@ RFC3339 = re.compile(
 
 def _date_text(value: Any) -> Any:
     if isinstance(value, str) and not ISO_DATE.fullmatch(value):
-        raise ValueError("Use a calendar date as YYYY-MM-DD.")
+        raise ValueError(N_("Use a calendar date as YYYY-MM-DD."))
     return value
 
 
 def _time_text(value: Any) -> Any:
     if isinstance(value, str) and not RFC3339.fullmatch(value):
-        raise ValueError("Use an RFC 3339 time with its offset, such as 2026-11-23T08:00:00Z.")
+        raise ValueError(N_("Use an RFC 3339 time with its offset, such as 2026-11-23T08:00:00Z."))
     return value
 
 

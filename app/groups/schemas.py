@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from app.core.i18n import N_
 from app.core.schemas import StrictInput
 
 GroupName = Field(min_length=1, max_length=100)
@@ -37,7 +38,7 @@ class GroupPatch(StrictInput):
     @model_validator(mode="after")
     def _something(self) -> "GroupPatch":
         if not self.model_fields_set:
-            raise ValueError("Send at least one of name, description, archived.")
+            raise ValueError(N_("Send at least one of name, description, archived."))
         for name in ("name", "archived"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null.")
@@ -63,7 +64,7 @@ class MembershipPatch(StrictInput):
     @model_validator(mode="after")
     def _something(self) -> "MembershipPatch":
         if not self.model_fields_set:
-            raise ValueError("Send share_progress, show_handle or both, as true or false.")
+            raise ValueError(N_("Send share_progress, show_handle or both, as true or false."))
         for name in self.model_fields_set:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} is true or false.")

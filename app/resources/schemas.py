@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, Field, computed_field, field_validator, model_validator
 
 from app.accounts.rules import timezone_problem
-from app.core.i18n import current_language
+from app.core.i18n import N_, current_language
 from app.core.schemas import StrictInput, never_null, partial
 from app.resources.languages import language_code, language_name
 
@@ -81,7 +81,7 @@ class ResourceIn(StrictInput):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None and timezone_problem(value):
-            raise ValueError("Use an IANA time zone name such as America/Chicago.")
+            raise ValueError(N_("Use an IANA time zone name such as America/Chicago."))
         return value
 
     @field_validator("languages")
@@ -98,7 +98,7 @@ class ResourceIn(StrictInput):
     @model_validator(mode="after")
     def _both_coordinates(self) -> "ResourceIn":
         if (self.lat is None) != (self.lng is None):
-            raise ValueError("Give both lat and lng, or neither.")
+            raise ValueError(N_("Give both lat and lng, or neither."))
         return self
 
 

@@ -275,3 +275,55 @@ def test_in_danger_a_spanish_reader_is_told_how_to_text_without_english_words(
     assert "Si no es seguro hablar, manda un mensaje de texto al 233733." in message
     assert "BEFREE" not in message
     assert not ENGLISH_WORDS.search(message)
+
+
+@pytest.mark.parametrize(
+    ("body", "english", "spanish"),
+    [
+        ({"mood": 9}, "Use 5 or less.", "Usa 5 o menos."),
+        ({"mood": "3"}, "Use a whole number.", "Usa un número entero."),
+        (
+            {"lapses": {"recovery": "lots"}},
+            "Use one of: none, some, or heavy.",
+            "Usa uno de estos: none, some o heavy.",
+        ),
+        ({"note": ""}, "This cannot be empty.", "Esto no puede quedar vacío."),
+        ({"colour": "red"}, "This is not a field we know.", "Este campo no lo conocemos."),
+        ({}, "A check-in needs at least one field.", "Un registro necesita al menos un dato."),
+        ({"triggers": ["x"] * 11}, "Give at most 10 items.", "Da como máximo 10 elementos."),
+    ],
+)
+def test_validation_messages_are_ours_in_both_languages(
+    client: TestClient,
+    body: dict,  # type: ignore[type-arg]
+    english: str,
+    spanish: str,
+) -> None:
+    """Pydantic's own English ("Input should be…", "Value error, …", regex patterns) never
+    reaches a member: each kind of mistake has words of ours."""
+    for language, expected in (("en", english), ("es", spanish)):
+        member = register(client, language=language)
+        response = client.put(f"/v1/checkins/{TODAY}", json=body, headers=auth(member))
+        assert response.status_code == 422
+        messages = [error["msg"] for error in response.json()["errors"]]
+        assert expected in messages, messages
+        assert not any(
+            leak in " ".join(messages)
+            for leak in ("Input should", "Value error", "String should", "^[", "Field required")
+        )
+
+
+def test_a_handle_that_looks_like_a_phone_number_is_refused_in_spanish(client: TestClient) -> None:
+    response = client.post(
+        "/v1/auth/register",
+        json={"handle": "555 123 4567", "password": "lantern orchard pebble harbor"},
+        headers={"Accept-Language": "es"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["msg"].startswith("Esto parece un número de teléfono.")
+    pattern = client.post(
+        "/v1/auth/register",
+        json={"handle": "ok-handle", "password": "x" * 10, "language": "xx!"},
+        headers={"Accept-Language": "es"},
+    )
+    assert all("^" not in error["msg"] for error in pattern.json()["errors"])
