@@ -49,10 +49,14 @@ fuzz: $(VENV)/.dev
 	WAYMARK_FUZZ_EXAMPLES=150 WAYMARK_FUZZ_SCENARIOS=1500 WAYMARK_FUZZ_STEPS=10 \
 		scripts/run-tests tests/test_contract.py tests/test_stateful.py
 
+# What marks a message in the code: gettext's own, and the detail of an error (its 3rd argument),
+# a validation message (2nd), a sign-in problem (1st). tests/core/test_i18n.py reads this line.
+MESSAGE_KEYWORDS := -k _ -k N_ -k ngettext:1,2 -k AppError:3 -k validation_problem:2 -k unauthorized:1 -k _unknown_references:3
+
 # Words to translate: extract them from the code into app/locales/messages.pot and bring every
 # language's catalog up to date (docs/i18n.md). Catalogs compile in memory when first used.
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -c TRANSLATORS: \
+	$(BIN)/pybabel extract -F babel.cfg $(MESSAGE_KEYWORDS) -c TRANSLATORS: \
 		--no-location --sort-output --omit-header -o app/locales/messages.pot .
 	$(BIN)/pybabel update -i app/locales/messages.pot -d app/locales --no-fuzzy-matching \
 		--ignore-obsolete

@@ -30,7 +30,7 @@ from app.accounts.schemas import (
 )
 from app.core import codes
 from app.core.errors import AppError, not_found, validation_problem
-from app.core.i18n import DEFAULT_LANGUAGE, current_language, use_language
+from app.core.i18n import DEFAULT_LANGUAGE, current_language, ngettext, use_language
 from app.core.ratelimit import (
     HANDLE_PER_ACCOUNT,
     HANDLE_PER_ADDRESS,
@@ -83,10 +83,11 @@ def _handle_taken() -> AppError:
 def check_new_password(password: str, handle: str, field: str) -> None:
     problems = rules.password_problems(normal_password(password), handle)
     if problems:
+        why = " ".join(problem.message for problem in problems)
         raise AppError(
             422,
             "weak-password",
-            " ".join(problem.message for problem in problems),
+            why,
             errors=[
                 {"loc": ["body", field], "msg": problem.message, "type": problem.kind}
                 for problem in problems
@@ -364,8 +365,12 @@ def _check_rename_and_commit_refusals(
         raise AppError(
             429,
             "handle-changes",
-            f"Your handle has changed {handles.CHANGES_PER_DAY} times in a day. "
-            "You can change it again later.",
+            ngettext(
+                "Your handle has changed %(count)d time in a day. You can change it again later.",
+                "Your handle has changed %(count)d times in a day. You can change it again later.",
+                handles.CHANGES_PER_DAY,
+            )
+            % {"count": handles.CHANGES_PER_DAY},
             headers={"Retry-After": str(wait)},
         )
     if handles.is_taken(session, runtime.master_key, patch.handle, now, by=account):

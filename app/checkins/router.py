@@ -17,6 +17,7 @@ from app.checkins.schemas import (
 from app.core.caching import tags_of
 from app.core.db import SessionDep
 from app.core.errors import AppError
+from app.core.i18n import _
 from app.core.openapi import problem_responses
 from app.core.pagination import Page, PageQuery
 from app.core.runtime import RuntimeDep
@@ -86,8 +87,11 @@ def merge_patch_only(request: Request, _signed_in: CurrentCaller) -> None:
         raise AppError(
             415,
             "unsupported-media-type",
-            f"Send changes as a JSON Merge Patch (Content-Type: {MERGE_PATCH}). "
-            "To replace the whole day, use PUT.",
+            _(
+                "Send changes as a JSON Merge Patch (Content-Type: %(type)s). To replace the "
+                "whole day, use PUT."
+            )
+            % {"type": MERGE_PATCH},
         )
 
 

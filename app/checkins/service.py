@@ -20,6 +20,7 @@ from app.checkins.support import support_for
 from app.core.caching import tags_of
 from app.core.dates import member_date, parse_day
 from app.core.errors import AppError, not_found, validation_problem
+from app.core.i18n import _
 from app.core.pagination import Keyset, Page, PageParams, keyset_page
 from app.core.runtime import Runtime
 from app.models import Account, Checkin
@@ -44,11 +45,13 @@ def writable_day(account: Account, text: str, now: datetime) -> date:
     if day > today:
         raise validation_problem(
             ["path", "date"],
-            f"That date is after your today ({today.isoformat()} in {account.timezone}).",
+            _("That date is after your today (%(today)s in %(zone)s).")
+            % {"today": today.isoformat(), "zone": account.timezone},
         )
     if day < today - timedelta(days=DAYS_BACK):
         raise validation_problem(
-            ["path", "date"], f"Check-ins reach back at most {DAYS_BACK} days."
+            ["path", "date"],
+            _("Check-ins reach back at most %(count)d days.") % {"count": DAYS_BACK},
         )
     return day
 

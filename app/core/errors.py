@@ -94,7 +94,10 @@ class AppError(Exception):
             "detail": _(self.detail),
         }
         if self.errors is not None:
-            body["errors"] = self.errors
+            body["errors"] = [
+                {**error, "msg": _(error["msg"])} if "msg" in error else error
+                for error in self.errors
+            ]
         return JSONResponse(
             body, status_code=self.status, headers=self.headers, media_type=PROBLEM_JSON
         )

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, delete, func, select, update
 from app.accounts.keys import MemberCipher, ensure_cipher, open_cipher, open_sealed
 from app.core.db import new_session
 from app.core.errors import AppError, not_found
+from app.core.i18n import ngettext
 from app.core.pagination import Keyset, Page, PageParams, keyset_page
 from app.core.ratelimit import REACH_OUT_PER_ACCOUNT, Subject, Throttled
 from app.core.runtime import Runtime
@@ -131,8 +132,14 @@ def ask(
         raise AppError(
             409,
             "too-many-open-requests",
-            f"You already have {MAX_OPEN} open requests, and the facilitators will see them. "
-            "To ask in another group, withdraw one first.",
+            ngettext(
+                "You already have %(count)d open request, and the facilitators will see it. To "
+                "ask in another group, withdraw it first.",
+                "You already have %(count)d open requests, and the facilitators will see them. "
+                "To ask in another group, withdraw one first.",
+                MAX_OPEN,
+            )
+            % {"count": MAX_OPEN},
         )
     now = runtime.clock()
     message = body.message if body is not None else None

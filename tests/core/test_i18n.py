@@ -13,7 +13,23 @@ from app.seed.messages import extract_categories
 from tests.factories import auth, register
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+
+
+def makefile_keywords() -> dict[str, tuple[int, ...] | None]:
+    """The keywords `make messages` extracts with, read from the Makefile."""
+    line = next(
+        line
+        for line in (ROOT / "Makefile").read_text().splitlines()
+        if line.startswith("MESSAGE_KEYWORDS")
+    )
+    keywords: dict[str, tuple[int, ...] | None] = {}
+    for spec in re.findall(r"-k (\S+)", line):
+        name, _sep, positions = spec.partition(":")
+        keywords[name] = tuple(int(n) for n in positions.split(",")) if positions else None
+    return keywords
+
+
+KEYWORDS = makefile_keywords()
 TODAY = "2026-11-23"
 
 

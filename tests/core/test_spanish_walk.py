@@ -112,6 +112,12 @@ def test_a_spanish_speaking_member_walks_through_waymark_in_spanish(
         client.get("/v1/checkins/2026-10-01", headers=me),
         client.get("/v1/resources", params={"language": "élfico"}, headers=browser),
         client.get("/v1/progress", headers=browser),
+        client.put("/v1/checkins/2026-12-25", json={"mood": 3}, headers=me),
+        client.post(
+            "/v1/auth/login",
+            json={"handle": "camino-claro", "password": "not the password at all"},
+            headers=browser,
+        ),
     ):
         problem = response.json()
         assert response.headers["content-language"] == "es"
