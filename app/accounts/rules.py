@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from zxcvbn import zxcvbn
 
-from app.core.i18n import _
+from app.core.i18n import DEFAULT_LANGUAGE, _, current_language
 
 HANDLE_MIN, HANDLE_MAX = 3, 30
 PASSWORD_MIN, PASSWORD_MAX = 15, 256
@@ -64,6 +64,14 @@ class PasswordProblem:
     message: str
 
 
+def _too_easy(warning: str) -> str:
+    # The strength checker explains itself in English only: its words go to English readers.
+    if warning and current_language() == DEFAULT_LANGUAGE:
+        hint = {"hint": warning.rstrip(".")}
+        return _("This password is too easy to guess (%(hint)s). Try four ordinary words.") % hint
+    return _("This password is too easy to guess. Try four ordinary words.")
+
+
 def password_problems(password: str, handle: str) -> list[PasswordProblem]:
     """Every reason a password is refused (NIST SP 800-63B rev 4: length, blocklist, context).
 
@@ -74,16 +82,22 @@ def password_problems(password: str, handle: str) -> list[PasswordProblem]:
         problems.append(
             PasswordProblem(
                 "password_too_short",
-                f"Use at least {PASSWORD_MIN} characters. Four ordinary words make a good one.",
+                _("Use at least %(count)d characters. Four ordinary words make a good one.")
+                % {"count": PASSWORD_MIN},
             )
         )
     if len(password) > PASSWORD_MAX:
         problems.append(
-            PasswordProblem("password_too_long", f"Use at most {PASSWORD_MAX} characters.")
+            PasswordProblem(
+                "password_too_long",
+                _("Use at most %(count)d characters.") % {"count": PASSWORD_MAX},
+            )
         )
     if handle and handle.casefold() in password.casefold():
         problems.append(
-            PasswordProblem("password_contains_handle", "The password must not contain the handle.")
+            PasswordProblem(
+                "password_contains_handle", _("The password must not contain the handle.")
+            )
         )
     if password:
         with STRENGTH_CHECKS:
@@ -96,17 +110,11 @@ def password_problems(password: str, handle: str) -> list[PasswordProblem]:
         if "common" in warning.lower():
             problems.append(
                 PasswordProblem(
-                    "password_common", "This password is on lists of commonly used passwords."
+                    "password_common", _("This password is on lists of commonly used passwords.")
                 )
             )
         elif verdict["score"] < MIN_STRENGTH_SCORE and len(password) >= PASSWORD_MIN:
-            hint = f" ({warning.rstrip('.')})" if warning else ""
-            problems.append(
-                PasswordProblem(
-                    "password_guessable",
-                    f"This password is too easy to guess{hint}. Try four ordinary words.",
-                )
-            )
+            problems.append(PasswordProblem("password_guessable", _too_easy(warning)))
     return problems
 
 

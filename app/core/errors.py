@@ -122,8 +122,8 @@ def refuse_removal(patch: Any, required: Sequence[str]) -> None:
             raise AppError(
                 422,
                 "validation",
-                f"`{name}` cannot be removed.",
-                errors=[{"loc": ["body", name], "msg": "May not be null."}],
+                _("`%(name)s` cannot be removed.") % {"name": name},
+                errors=[{"loc": ["body", name], "msg": N_("May not be null.")}],
             )
 
 

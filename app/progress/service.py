@@ -10,6 +10,7 @@ from app.accounts.deps import Caller
 from app.core.dates import member_date, parse_day
 from app.core.db import new_session, same_snapshot
 from app.core.errors import validation_problem
+from app.core.i18n import _
 from app.core.runtime import Runtime
 from app.models import Account
 from app.progress import engine
@@ -30,7 +31,8 @@ def resolve_as_of(runtime: Runtime, caller: Caller, as_of: str | None) -> date:
     if day < EARLIEST_AS_OF:
         # Nobody checked in before then, and windows reaching back from year 1 do not exist.
         raise validation_problem(
-            ["query", "as_of"], f"`as_of` may not be before {EARLIEST_AS_OF.isoformat()}."
+            ["query", "as_of"],
+            _("`as_of` may not be before %(day)s.") % {"day": EARLIEST_AS_OF.isoformat()},
         )
     return day
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, Field, computed_field, field_validator, model_validator
 
 from app.accounts.rules import timezone_problem
-from app.core.i18n import N_, current_language
+from app.core.i18n import N_, _, current_language
 from app.core.schemas import StrictInput, never_null, partial
 from app.resources.languages import language_code, language_name
 
@@ -92,7 +92,9 @@ class ResourceIn(StrictInput):
         codes = [language_code(code) for code in value]
         unknown = [sent for sent, code in zip(value, codes, strict=True) if code is None]
         if unknown:
-            raise ValueError(f"Not ISO 639 language codes: {', '.join(unknown)}")
+            raise ValueError(
+                _("Not ISO 639 language codes: %(codes)s") % {"codes": ", ".join(unknown)}
+            )
         return list(dict.fromkeys(code for code in codes if code))
 
     @model_validator(mode="after")

@@ -114,6 +114,16 @@ def test_a_spanish_speaking_member_walks_through_waymark_in_spanish(
         client.get("/v1/progress", headers=browser),
         client.put("/v1/checkins/2026-12-25", json={"mood": 3}, headers=me),
         client.post(
+            "/v1/auth/register",
+            json={"handle": "otra-luna", "password": "short"},
+            headers=browser,
+        ),
+        client.post(
+            "/v1/auth/register",
+            json={"handle": "otra-luna", "password": "my otra-luna password"},
+            headers=browser,
+        ),
+        client.post(
             "/v1/auth/login",
             json={"handle": "camino-claro", "password": "not the password at all"},
             headers=browser,
