@@ -20,6 +20,7 @@ from app.core.config import Settings, get_settings
 from app.core.crypto import MasterKeyError, derive_key, load_master_key, verify_master_key
 from app.core.db import create_database
 from app.core.errors import install_error_handlers
+from app.core.i18n import load_catalogs
 from app.core.logging import install_record_stamping
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.openapi import install_docs, install_openapi
@@ -115,6 +116,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
     settings = settings or get_settings()
     install_record_stamping()
+    load_catalogs()
     master_key = load_master_key(settings)  # raises MasterKeyError: no key, no service
     runtime = Runtime(
         settings=settings,

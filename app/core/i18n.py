@@ -3,8 +3,8 @@
 Messages are gettext message ids in English, marked in code with `_()` (or `N_()` where they are
 defined before a request needs them, and `ngettext()` where a count changes the words). Their
 translations live in `app/locales/<language>/LC_MESSAGES/messages.po`, managed with Babel
-(`make messages` extracts and updates them) and compiled in memory the first time a language is
-used: the `.po` files are the only source.
+(`make messages` extracts and updates them) and compiled in memory at start-up
+(`load_catalogs`): the `.po` files are the only source.
 
 Each request reads in one language: the signed-in member's own (`account.language`), else the
 best match for the request's `Accept-Language`, else English. A language Waymark does not have
@@ -101,6 +101,13 @@ def translations(language: str) -> gettext_module.NullTranslations:
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def load_catalogs() -> None:
+    """Compile every language's catalog now, at start-up, so that no request pays for it and a
+    broken catalog stops the service before it serves."""
+    for language in LANGUAGES:
+        translations(language)
 
 
 def _(message: str) -> str:

@@ -8,6 +8,7 @@ member gets the same 403 for any group id and learns nothing about which ids exi
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -17,7 +18,7 @@ from app.accounts.deps import Caller, CurrentCaller, require_role
 from app.core.db import SessionDep
 from app.core.errors import AppError, not_found
 from app.core.openapi import problem_responses
-from app.models import Account, Membership, PeerGroup
+from app.models import AccessLog, Account, Membership, PeerGroup
 
 FACILITATOR_ROLES = ("facilitator", "admin")
 # The problems a route for anyone in the group, or for its facilitators, can answer with.
@@ -82,3 +83,17 @@ def facilitating(
 
 InGroup = Annotated[GroupAccess, Depends(in_group)]
 Facilitating = Annotated[GroupAccess, Depends(facilitating)]
+
+
+def seen_by_facilitator(
+    access: GroupAccess, member_id: uuid.UUID, what: str, now: datetime
+) -> AccessLog:
+    """The entry in a member's access log for what this group's facilitator read or did of
+    theirs (their shared progress, their request to be reached)."""
+    return AccessLog(
+        account_id=member_id,
+        group_id=access.group.id,
+        facilitator_id=access.caller.account.id,
+        read_at=now,
+        what=what,
+    )

@@ -24,7 +24,7 @@ from app.core.i18n import ngettext
 from app.core.pagination import Keyset, Page, PageParams, keyset_page
 from app.core.ratelimit import REACH_OUT_PER_ACCOUNT, Subject, Throttled
 from app.core.runtime import Runtime
-from app.groups.access import GroupAccess, facilitators_with_role
+from app.groups.access import GroupAccess, facilitators_with_role, seen_by_facilitator
 from app.groups.schemas import OpenReachOutOut, ReachOutIn, ReachOutOut, ReachOutStatus
 from app.models import AccessLog, Account, Membership, PeerGroup, ReachOutRequest
 
@@ -261,15 +261,7 @@ def open_requests(runtime: Runtime, access: GroupAccess) -> list[OpenReachOutOut
                     created_at=row.created_at,
                 )
             )
-            writer.add(
-                AccessLog(
-                    account_id=row.account_id,
-                    group_id=access.group.id,
-                    facilitator_id=access.caller.account.id,
-                    read_at=now,
-                    what="reach_out_read",
-                )
-            )
+            writer.add(seen_by_facilitator(access, row.account_id, "reach_out_read", now))
         writer.commit()
     return shown
 
@@ -295,15 +287,7 @@ def mark_answered(
     now = runtime.clock()
     row.answered_at, row.answered_by = now, access.caller.account.id
     session.add(row)
-    session.add(
-        AccessLog(
-            account_id=row.account_id,
-            group_id=access.group.id,
-            facilitator_id=access.caller.account.id,
-            read_at=now,
-            what="reach_out_answered",
-        )
-    )
+    session.add(seen_by_facilitator(access, row.account_id, "reach_out_answered", now))
     session.commit()
 
 

@@ -22,6 +22,7 @@ from app.groups.access import (
     GroupAccess,
     facilitators_with_role,
     find_access,
+    seen_by_facilitator,
 )
 from app.groups.invites import lookup_key, new_invite_code, read_invite_code, seal_invite_code
 from app.groups.schemas import (
@@ -454,14 +455,7 @@ def member_progress(
     assert member is not None
     now = runtime.clock()
     with new_session(runtime.database.writer) as writer:
-        writer.add(
-            AccessLog(
-                account_id=member.id,
-                group_id=access.group.id,
-                facilitator_id=access.caller.account.id,
-                read_at=now,
-            )
-        )
+        writer.add(seen_by_facilitator(access, member.id, "progress", now))
         writer.commit()
 
     def still_shared(snapshot: Session) -> None:
